@@ -1,0 +1,104 @@
+"""The catalogue in the Django admin, with inlines, search and filters."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from monitoring.models import Indicator, Institution, LineOfAction, Objective, Pillar, Plan, PlanInstitution
+from monitoring.services.catalogue import retire_items
+
+
+class PillarInline(admin.TabularInline):
+    model = Pillar
+    fields = ["code", "position", "name_es", "name_en", "retired_at"]
+    extra = 0
+    show_change_link = True
+
+
+class PlanInstitutionInline(admin.TabularInline):
+    model = PlanInstitution
+    extra = 0
+    autocomplete_fields = ["institution"]
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["slug", "short_name", "country", "period_start", "period_end"]
+    list_filter = ["country"]
+    search_fields = ["slug", "short_name", "title_es", "title_en"]
+    inlines = [PillarInline, PlanInstitutionInline]
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_es", "name_en", "country", "successor"]
+    list_filter = ["country"]
+    search_fields = ["code", "name_es", "name_en"]
+    autocomplete_fields = ["successor"]
+    list_select_related = ["successor"]
+
+
+class ObjectiveInline(admin.TabularInline):
+    model = Objective
+    fields = ["code", "position", "text_es", "wording", "placement", "retired_at"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Pillar)
+class PillarAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_es", "plan", "position", "retired_at"]
+    list_filter = ["plan"]
+    search_fields = ["code", "name_es", "name_en"]
+    inlines = [ObjectiveInline]
+    list_select_related = ["plan"]
+
+
+class LineInline(admin.TabularInline):
+    model = LineOfAction
+    fields = ["code", "position", "text_es", "wording", "placement", "retired_at"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(admin.ModelAdmin):
+    list_display = ["code", "pillar", "plan", "wording", "placement", "retired_at"]
+    list_filter = ["plan", "pillar", "wording", "placement"]
+    search_fields = ["code", "text_es", "text_en"]
+    inlines = [LineInline]
+    list_select_related = ["plan", "pillar"]
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    fk_name = "line_of_action"
+    fields = ["code", "position", "text_es", "unit", "wording", "placement", "retired_at"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(LineOfAction)
+class LineOfActionAdmin(admin.ModelAdmin):
+    list_display = ["code", "objective", "plan", "wording", "placement", "retired_at"]
+    list_filter = ["plan", "wording", "placement", "responsible"]
+    search_fields = ["code", "text_es", "text_en"]
+    filter_horizontal = ["responsible"]
+    inlines = [IndicatorInline]
+    list_select_related = ["plan", "objective"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["code", "plan", "pillar", "unit", "is_official", "wording", "placement", "retired_at"]
+    list_filter = ["plan", "is_official", "pillar__code", "unit", "wording", "placement", "responsible"]
+    search_fields = ["code", "text_es", "text_en"]
+    filter_horizontal = ["responsible"]
+    list_select_related = ["plan", "pillar"]
+    actions = ["retire"]
+
+    @admin.action(description=_("Retire the selected indicators (kept with their evidence, no longer listed)"))
+    def retire(self, request: HttpRequest, queryset: QuerySet[Indicator]) -> None:
+        retired = retire_items(items=queryset, actor=request.user)  # type: ignore[arg-type]
+        self.message_user(request, _("%(count)d indicator(s) retired.") % {"count": retired})

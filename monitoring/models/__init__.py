@@ -1,0 +1,31 @@
+from monitoring.models.catalogue import (
+    PlanInstitution,
+    Direction,
+    Indicator,
+    Institution,
+    LineOfAction,
+    Objective,
+    Pillar,
+    Placement,
+    Plan,
+    TargetComparator,
+    TargetPeriod,
+    Unit,
+    Wording,
+)
+
+__all__ = [
+    "Direction",
+    "Indicator",
+    "Institution",
+    "LineOfAction",
+    "Objective",
+    "Pillar",
+    "Placement",
+    "Plan",
+    "PlanInstitution",
+    "TargetComparator",
+    "TargetPeriod",
+    "Unit",
+    "Wording",
+]

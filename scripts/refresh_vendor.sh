@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Refresh the vendored front-end files from the npm registry.
+# Usage: scripts/refresh_vendor.sh [BOOTSTRAP_VERSION]
+# Pinned versions live here; the site loads nothing from any CDN.
+set -euo pipefail
+BOOTSTRAP_VERSION="${1:-5.3.9}"
+here="$(cd "$(dirname "$0")/.." && pwd)"
+dest="$here/static/vendor/bootstrap"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+npm pack --silent "bootstrap@${BOOTSTRAP_VERSION}" >/dev/null
+tar -xzf "bootstrap-${BOOTSTRAP_VERSION}.tgz"
+rm -rf "$dest"
+mkdir -p "$dest/css" "$dest/js"
+cp package/dist/css/bootstrap.min.css package/dist/css/bootstrap.min.css.map "$dest/css/"
+cp package/dist/js/bootstrap.bundle.min.js package/dist/js/bootstrap.bundle.min.js.map "$dest/js/"
+cp package/LICENSE "$dest/LICENSE"
+echo "$BOOTSTRAP_VERSION" > "$dest/VERSION"
+echo "bootstrap $BOOTSTRAP_VERSION vendored into static/vendor/bootstrap"
