@@ -13,7 +13,5 @@ def site(request: HttpRequest) -> dict[str, object]:
     path = request.get_full_path()
     alternates = []
     for code, name in settings.LANGUAGES:
-        alternates.append(
-            {"code": code, "name": name, "url": translate_url(path, code), "current": code == current}
-        )
+        alternates.append({"code": code, "name": name, "url": translate_url(path, code), "current": code == current})
     return {"SITE_NAME": settings.SITE_NAME, "language_alternates": alternates}

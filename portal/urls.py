@@ -2,13 +2,13 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 
 from monitoring.views import public as monitoring_public
 from portal import views as portal_views
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", portal_views.healthz, name="healthz"),
 ]
 

@@ -1,5 +1,4 @@
 from monitoring.models.catalogue import (
-    PlanInstitution,
     Direction,
     Indicator,
     Institution,
@@ -8,6 +7,7 @@ from monitoring.models.catalogue import (
     Pillar,
     Placement,
     Plan,
+    PlanInstitution,
     TargetComparator,
     TargetPeriod,
     Unit,

@@ -76,7 +76,7 @@ class _LineLoader(yaml.SafeLoader):
     """A safe loader that remembers the line of every mapping, for error messages."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping[LINE_KEY] = node.start_mark.line + 1
     return mapping
@@ -481,7 +481,9 @@ class _Importer:
             )
         for item in items:
             successor = result[item["successor"]] if item.get("successor") else None
-            self.upsert(Institution, result[item["code"]], f"institution {item['code']}", {"successor": successor})
+            self.upsert(
+                Institution, result[item["code"]], f"institution {item['code']}", {"successor": successor}, count=False
+            )
         roles = {r.institution_id: r for r in PlanInstitution.objects.filter(plan=plan)}
         for item in items:
             institution = result[item["code"]]
@@ -503,8 +505,8 @@ class _Importer:
         extra_sections: list[str] | None = None,
         extra_fields: Any = None,
     ) -> dict[str, Any]:
-        manager = model._default_manager  # type: ignore[attr-defined]
-        existing = {obj.code: obj for obj in manager.filter(plan=plan).select_for_update()}
+        manager: Any = model._default_manager
+        existing: dict[str, Any] = {obj.code: obj for obj in manager.filter(plan=plan).select_for_update()}
         entries = [(item, fields_of) for item in self.data[section]]
         for extra in extra_sections or []:
             entries += [(item, extra_fields) for item in self.data[extra]]
@@ -538,7 +540,7 @@ class _Importer:
                 reason="catalogue import",
             )
 
-    def upsert(self, model: type[models.Model], obj: Any, name: str, values: dict[str, Any]) -> Any:
+    def upsert(self, model: type[models.Model], obj: Any, name: str, values: dict[str, Any], count: bool = True) -> Any:
         action_prefix = f"monitoring.{model._meta.model_name}"
         if obj is None:
             obj = model(**values)
@@ -566,7 +568,7 @@ class _Importer:
             audit.record(
                 action=f"{action_prefix}.updated", obj=obj, actor=self.actor, changes=changes, reason="catalogue import"
             )
-        elif name not in self.report.created and name not in self.report.updated:
+        elif count and name not in self.report.created and name not in self.report.updated:
             self.report.unchanged += 1
         return obj
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -11,7 +11,7 @@ from monitoring.models import Indicator, Institution, LineOfAction, Pillar, Plan
 from monitoring.querysets import plan_tree
 
 
-def _plans_with_counts():  # type: ignore[no-untyped-def]
+def _plans_with_counts() -> QuerySet[Plan]:
     active = Q(indicator__retired_at__isnull=True)
     return Plan.objects.annotate(
         official_count=Count("indicator", filter=active & Q(indicator__is_official=True), distinct=True),

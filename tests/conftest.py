@@ -1,0 +1,43 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in the test thread; live_server is synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+MX_SLUG = "mx-pna-1325-2021"
+MX_FILE = Path(settings.DEFAULT_PLAN_FILE)
+
+
+@pytest.fixture
+def mx_catalogue_text() -> str:
+    return MX_FILE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def mx_plan(db):
+    """Mexico's PNA-1325 as shipped with the portal, imported through the real importer."""
+    from monitoring.models import Plan
+    from monitoring.services.catalogue_import import import_catalogue, read_catalogue
+
+    plan = Plan.objects.filter(slug=MX_SLUG).first()
+    if plan is None:
+        import_catalogue(data=read_catalogue(MX_FILE))
+        plan = Plan.objects.get(slug=MX_SLUG)
+    return plan
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: everything must run."""
+    if os.environ.get("CI") != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and reporter.stats.get("skipped"):
+        reporter.write_line(f"CI: {len(reporter.stats['skipped'])} skipped test(s); every test must run.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
