@@ -34,6 +34,7 @@ migrate: setup
 
 seed: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py import_plan monitoring/data/mx-pna-1325-2021.yaml
+	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 
 run: seed
 	@echo "Observatorio 1325 on http://$(HOST):$(PORT)/ (demo accounts: see README.md)"

@@ -5,7 +5,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from monitoring.models import Indicator, Institution, LineOfAction, Objective, Pillar, Plan, PlanInstitution
+from monitoring.models import (
+    Evidence,
+    EvidenceAttachment,
+    Indicator,
+    Institution,
+    LineOfAction,
+    Objective,
+    Pillar,
+    Plan,
+    PlanInstitution,
+)
 from monitoring.services.catalogue import retire_items
 
 
@@ -102,3 +112,36 @@ class IndicatorAdmin(admin.ModelAdmin):
     def retire(self, request: HttpRequest, queryset: QuerySet[Indicator]) -> None:
         retired = retire_items(items=queryset, actor=request.user)  # type: ignore[arg-type]
         self.message_user(request, _("%(count)d indicator(s) retired.") % {"count": retired})
+
+
+class AttachmentInline(admin.TabularInline):
+    model = EvidenceAttachment
+    extra = 0
+    fields = ["original_name", "content_type", "size", "sha256", "uploaded_by", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    """Read-only here: every change of evidence goes through the services (and the audit trail)."""
+
+    list_display = ["title", "organisation", "status", "visibility", "kind", "created_at"]
+    list_filter = ["status", "visibility", "kind", "organisation", "plan"]
+    search_fields = ["title", "summary", "source_url", "uuid"]
+    list_select_related = ["organisation", "plan"]
+    date_hierarchy = "created_at"
+    inlines = [AttachmentInline]
+    readonly_fields = [f.name for f in Evidence._meta.fields] + ["indicators", "regions", "institutions"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

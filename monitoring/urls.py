@@ -11,3 +11,16 @@ urlpatterns = [
     path("institutions/", public.institution_list, name="institution_list"),
     path("institutions/<str:code>/", public.institution_detail, name="institution_detail"),
 ]
+
+from monitoring.views import workspace  # noqa: E402
+
+urlpatterns += [
+    path("workspace/evidence/", workspace.evidence_list, name="evidence_list"),
+    path("workspace/evidence/new/", workspace.evidence_create, name="evidence_create"),
+    path("workspace/evidence/<uuid:uuid>/edit/", workspace.evidence_edit, name="evidence_edit"),
+    path("workspace/evidence/<uuid:uuid>/submit/", workspace.evidence_submit, name="evidence_submit"),
+    path("workspace/evidence/<uuid:uuid>/delete/", workspace.evidence_delete, name="evidence_delete"),
+    path("evidence/<uuid:uuid>/", workspace.evidence_detail, name="evidence_detail"),
+    path("files/<uuid:uuid>/", workspace.attachment_download, name="attachment_download"),
+    path("files/<uuid:uuid>/remove/", workspace.attachment_remove, name="attachment_remove"),
+]

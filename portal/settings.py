@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "portal",
@@ -95,7 +96,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "portal:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "monitoring:evidence_list"
 LOGOUT_REDIRECT_URL = "home"
 
 # Spanish first, English second. Content is translated in fields (text_es/text_en).
@@ -157,6 +158,9 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Observatorio 1325 <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Widget templates may live in templates/ (e.g. components/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -191,3 +195,13 @@ LOGGING = {
 # The catalogue shipped with the portal and imported by `make run`.
 DEFAULT_PLAN_FILE = BASE_DIR / "monitoring" / "data" / "mx-pna-1325-2021.yaml"
 SITE_NAME = "Observatorio 1325"
+
+# Evidence attachments: per-file and per-item limits (bytes), configurable.
+MAX_UPLOAD_FILE_SIZE = env_int("MAX_UPLOAD_FILE_SIZE", 20 * 1024 * 1024)
+MAX_UPLOAD_TOTAL_SIZE = env_int("MAX_UPLOAD_TOTAL_SIZE", 100 * 1024 * 1024)
+MAX_ATTACHMENTS_PER_ITEM = env_int("MAX_ATTACHMENTS_PER_ITEM", 20)
+FILE_UPLOAD_HANDLERS = ["portal.uploads.LimitedUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload streams to a temporary file, never into memory whole
+DATA_UPLOAD_MAX_NUMBER_FILES = 50
+# Invitations to join an organisation expire after this many days.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)

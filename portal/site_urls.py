@@ -1,9 +1,61 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
 
 from portal import views
+from portal.forms import ChangePasswordForm, EmailAuthenticationForm, NewPasswordForm, ResetForm
 
 app_name = "portal"
 
 urlpatterns = [
     path("about/", views.about, name="about"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="portal/login.html", authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="portal/password_reset_form.html",
+            email_template_name="portal/email/password_reset.txt",
+            subject_template_name="portal/email/password_reset_subject.txt",
+            form_class=ResetForm,
+            success_url=reverse_lazy("portal:password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="portal/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="portal/password_reset_confirm.html",
+            form_class=NewPasswordForm,
+            success_url=reverse_lazy("portal:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="portal/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+    path(
+        "accounts/password/change/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="portal/password_change.html",
+            form_class=ChangePasswordForm,
+            success_url=reverse_lazy("portal:profile"),
+        ),
+        name="password_change",
+    ),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/invitations/new/", views.invitation_create, name="invitation_create"),
+    path("accounts/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

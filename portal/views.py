@@ -1,14 +1,27 @@
-"""Site-shell views: about page and the operators' health endpoint."""
+"""Site-shell views: about page, health endpoint, profile and invitations."""
 
 from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection, transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, translate_url
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_safe
+
+from portal import audit, services
+from portal.forms import AcceptInvitationForm, InvitationForm, ProfileForm
+from portal.models import User
+from portal.permissions import is_moderator
 
 logger = logging.getLogger(__name__)
 
@@ -30,3 +43,97 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.warning("healthz: database unavailable")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            before = {"full_name": request.user.full_name, "preferred_language": request.user.preferred_language}  # type: ignore[union-attr]
+            user = form.save()
+            changes = {k: [v, getattr(user, k)] for k, v in before.items() if getattr(user, k) != v}
+            if changes:
+                audit.record(action="portal.user.profile_updated", obj=user, actor=user, changes=changes)
+        language = user.preferred_language
+        translation.activate(language)
+        messages.success(request, _("Your profile was saved."))
+        response = redirect(translate_url(reverse("portal:profile"), language))
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", secure=request.is_secure())
+        return response
+    return render(
+        request,
+        "portal/profile.html",
+        {"form": form, "memberships": request.user.memberships.select_related("organisation")},  # type: ignore[union-attr]
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_create(request: HttpRequest) -> HttpResponse:
+    if not is_moderator(request.user):
+        raise Http404
+    form = InvitationForm(request.POST or None, initial={"language": translation.get_language()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def accept_url(token: str) -> str:
+            return request.build_absolute_uri(reverse("portal:invitation_accept", kwargs={"token": token}))
+
+        services.invite(
+            email=data["email"],
+            organisation=data["organisation"],
+            role=data["role"],
+            language=data["language"],
+            inviter=request.user,  # type: ignore[arg-type]
+            accept_url_for=accept_url,
+        )
+        messages.success(
+            request,
+            _("An invitation was sent to %(email)s. The link works once, for %(days)s days.")
+            % {"email": data["email"], "days": settings.INVITATION_DAYS},
+        )
+        return redirect("portal:invitation_create")
+    return render(request, "portal/invitation_form.html", {"form": form})
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.find_invitation(token)
+    if invitation is None:
+        raise Http404
+    if not invitation.is_usable:
+        return render(request, "portal/invitation_unusable.html", status=410)
+    existing = User.objects.filter(email__iexact=invitation.email).exists()
+    form = None if existing else AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST":
+        try:
+            if existing:
+                if not request.user.is_authenticated:
+                    return redirect(f"{reverse('portal:login')}?next={request.path}")
+                _inv, user = services.accept_invitation(token=token, user=request.user)  # type: ignore[arg-type]
+            elif form is not None and form.is_valid():
+                _inv, user = services.accept_invitation(
+                    token=token, full_name=form.cleaned_data["full_name"], password=form.cleaned_data["password1"]
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            else:
+                return render(request, "portal/invitation_accept.html", {"invitation": invitation, "form": form})
+        except services.AccountError as exc:
+            messages.error(request, exc.message)
+            return render(request, "portal/invitation_accept.html", {"invitation": invitation, "form": form})
+        messages.success(
+            request, _("Welcome to %(org)s on Observatorio 1325.") % {"org": invitation.organisation.name}
+        )
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(
+        request, "portal/invitation_accept.html", {"invitation": invitation, "form": form, "existing": existing}
+    )

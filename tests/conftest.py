@@ -41,3 +41,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if reporter is not None and reporter.stats.get("skipped"):
         reporter.write_line(f"CI: {len(reporter.stats['skipped'])} skipped test(s); every test must run.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def cast(db):
+    from tests.cast import make_cast
+
+    return make_cast()
+
+
+@pytest.fixture(autouse=True)
+def media_storage(settings, tmp_path):
+    """Every test stores uploads in its own temporary folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": None},
+        },
+    }
+    return tmp_path / "media"

@@ -13,9 +13,25 @@ from monitoring.models.catalogue import (
     Unit,
     Wording,
 )
+from monitoring.models.evidence import (
+    EDITABLE_STATUSES,
+    Evidence,
+    EvidenceAttachment,
+    EvidenceKind,
+    EvidenceLanguage,
+    EvidenceStatus,
+    Region,
+    Visibility,
+)
 
 __all__ = [
+    "EDITABLE_STATUSES",
     "Direction",
+    "Evidence",
+    "EvidenceAttachment",
+    "EvidenceKind",
+    "EvidenceLanguage",
+    "EvidenceStatus",
     "Indicator",
     "Institution",
     "LineOfAction",
@@ -24,8 +40,10 @@ __all__ = [
     "Placement",
     "Plan",
     "PlanInstitution",
+    "Region",
     "TargetComparator",
     "TargetPeriod",
     "Unit",
+    "Visibility",
     "Wording",
 ]

@@ -1,0 +1,244 @@
+"""Checking, cleaning and fingerprinting uploaded evidence files.
+
+The type is decided from the content (magic numbers and structure), never from the
+name or the browser's claim; the name's extension must agree with the content.
+Images are re-encoded so that EXIF/GPS and other metadata are gone. Every file's
+SHA-256 is computed, as uploaded and as stored, for the chain of custody.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+WEBP = "image/webp"
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+
+EXTENSIONS = {
+    PDF: {"pdf"},
+    PNG: {"png"},
+    JPEG: {"jpg", "jpeg"},
+    WEBP: {"webp"},
+    CSV: {"csv"},
+    XLSX: {"xlsx"},
+    DOCX: {"docx"},
+    ODT: {"odt"},
+    ODS: {"ods"},
+}
+ACCEPTED_EXTENSIONS = sorted({ext for exts in EXTENSIONS.values() for ext in exts})
+ACCEPT_ATTRIBUTE = ",".join(f".{ext}" for ext in ACCEPTED_EXTENSIONS)
+
+IMAGE_FORMATS = {PNG: "PNG", JPEG: "JPEG", WEBP: "WEBP"}
+MAX_IMAGE_PIXELS = 40_000_000  # 40 megapixels: larger is refused as a possible decompression bomb
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+MAX_ZIP_RATIO = 100  # uncompressed / compressed
+MAX_ZIP_UNCOMPRESSED = 200 * 1024 * 1024
+
+
+class FileRejected(Exception):
+    """The file cannot be accepted; ``message`` says why, in the user's language."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str
+    content_type: str
+    content: bytes
+    sha256: str
+    original_sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+def clean_filename(name: str) -> str:
+    """A display-safe file name: no path, no control or markup characters, bounded length."""
+    base = PureWindowsPath(PurePosixPath(name or "").name).name
+    base = unicodedata.normalize("NFC", base)
+    cleaned = "".join(
+        ch for ch in base if unicodedata.category(ch)[0] != "C" and ch not in '<>:"/\\|?*&;`$' and ch != "\x00"
+    )
+    cleaned = cleaned.strip(" .") or "file"
+    if len(cleaned) > 150:
+        stem, dot, ext = cleaned.rpartition(".")
+        cleaned = (stem[: 140 - len(ext)] + dot + ext) if dot and len(ext) <= 8 else cleaned[:150]
+    return cleaned
+
+
+def _extension(name: str) -> str:
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
+def _describe(content_type: str) -> str:
+    labels = {
+        PDF: "PDF",
+        PNG: "PNG",
+        JPEG: "JPEG",
+        WEBP: "WebP",
+        CSV: "CSV",
+        XLSX: "XLSX",
+        DOCX: "DOCX",
+        ODT: "ODT",
+        ODS: "ODS",
+    }
+    return labels.get(content_type, content_type)
+
+
+def inspect_upload(upload: UploadedFile) -> CheckedFile:
+    """Check one uploaded file and return its cleaned content, or raise FileRejected."""
+    name = clean_filename(upload.name or "")
+    size = upload.size or 0
+    if size == 0:
+        raise FileRejected(_("“%(name)s” is empty.") % {"name": name})
+    if size > settings.MAX_UPLOAD_FILE_SIZE:
+        raise FileRejected(too_large_message(name))
+    upload.seek(0)
+    content = upload.read()
+    original_sha256 = hashlib.sha256(content).hexdigest()
+    content_type = sniff(content, name)
+    ext = _extension(name)
+    if ext not in EXTENSIONS[content_type]:
+        raise FileRejected(
+            _("“%(name)s” is named .%(ext)s but its content is a %(kind)s file. Rename it or choose the right file.")
+            % {"name": name, "ext": ext or "?", "kind": _describe(content_type)}
+        )
+    if content_type in IMAGE_FORMATS:
+        content = reencode_image(content, IMAGE_FORMATS[content_type], name)
+    return CheckedFile(
+        name=name,
+        content_type=content_type,
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        original_sha256=original_sha256,
+    )
+
+
+def too_large_message(name: str) -> str:
+    return _("“%(name)s” is larger than the limit of %(limit)s per file.") % {
+        "name": clean_filename(name),
+        "limit": filesizeformat(settings.MAX_UPLOAD_FILE_SIZE),
+    }
+
+
+def unsupported(name: str) -> FileRejected:
+    return FileRejected(
+        _("“%(name)s” is not an accepted type. Accepted: PDF, PNG, JPEG, WebP, CSV, XLSX, DOCX, ODT and ODS.")
+        % {"name": name}
+    )
+
+
+def sniff(content: bytes, name: str) -> str:
+    """Decide the type from the bytes. Raise FileRejected for anything else, corrupt or dangerous."""
+    guess = filetype.guess(content[:8192])
+    mime = guess.mime if guess else None
+    if content.startswith(b"%PDF-"):
+        if b"%%EOF" not in content[-2048:]:
+            raise FileRejected(_("“%(name)s” looks like a PDF but is damaged or incomplete.") % {"name": name})
+        return PDF
+    if mime in (PNG, JPEG, WEBP):
+        return mime
+    if content.startswith(b"PK\x03\x04"):
+        return sniff_zip(content, name)
+    if mime is not None:
+        # An executable, archive, audio, video or other binary type, whatever its name says.
+        raise unsupported(name)
+    if _extension(name) == "csv":
+        check_csv(content, name)
+        return CSV
+    raise unsupported(name)
+
+
+def sniff_zip(content: bytes, name: str) -> str:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise FileRejected(_("“%(name)s” is damaged and cannot be opened.") % {"name": name}) from exc
+    total = sum(m.file_size for m in members)
+    compressed = max(1, sum(m.compress_size for m in members))
+    if total > MAX_ZIP_UNCOMPRESSED or total / compressed > MAX_ZIP_RATIO:
+        raise FileRejected(
+            _("“%(name)s” expands to far more data than its size; it was refused as unsafe.") % {"name": name}
+        )
+    names = {m.filename for m in members}
+    if "mimetype" in names:
+        declared = archive.read("mimetype").decode("ascii", "replace").strip()
+        if declared in (ODT, ODS):
+            return declared
+    if "[Content_Types].xml" in names:
+        if "word/document.xml" in names:
+            return DOCX
+        if "xl/workbook.xml" in names:
+            return XLSX
+    raise unsupported(name)
+
+
+def check_csv(content: bytes, name: str) -> None:
+    if b"\x00" in content:
+        raise unsupported(name)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise FileRejected(_("“%(name)s” is not a readable text (CSV) file.") % {"name": name}) from exc
+    head = text[:2048].lstrip().lower()
+    if head.startswith(("<!doctype", "<html", "<?xml", "<svg", "<script")) or "<script" in head:
+        raise FileRejected(_("“%(name)s” contains web markup, not comma-separated values.") % {"name": name})
+    try:
+        for _row in zip(range(5), csv.reader(io.StringIO(text)), strict=False):
+            pass
+    except csv.Error as exc:
+        raise FileRejected(_("“%(name)s” is not a readable text (CSV) file.") % {"name": name}) from exc
+
+
+def reencode_image(content: bytes, fmt: str, name: str) -> bytes:
+    """Decode and re-encode an image so that no metadata (EXIF, GPS, comments, XMP) survives."""
+    damaged = FileRejected(_("“%(name)s” is a damaged image.") % {"name": name})
+    bomb = FileRejected(_("“%(name)s” has too many pixels to be processed safely.") % {"name": name})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as probe:
+                probe.verify()
+            with Image.open(io.BytesIO(content)) as image:
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                clean = upright if upright is not None else image
+                if fmt == "JPEG" and clean.mode not in ("RGB", "L"):
+                    clean = clean.convert("RGB")
+                clean.info = {}
+                out = io.BytesIO()
+                options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {"optimize": True}
+                clean.save(out, format=fmt, **options)
+                return out.getvalue()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise bomb from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise damaged from exc

@@ -1,0 +1,407 @@
+"""Forms of the monitoring app. Every rule says in the user's language what is wrong, beside the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from monitoring.widgets import DisclosureCheckboxes
+from monitoring.files import ACCEPT_ATTRIBUTE, CheckedFile, clean_filename, FileRejected, inspect_upload, too_large_message
+from monitoring.models import (
+    Evidence,
+    EvidenceKind,
+    EvidenceLanguage,
+    EvidenceStatus,
+    Indicator,
+    Institution,
+    Plan,
+    Region,
+    Unit,
+    Visibility,
+)
+from portal.models import Organisation
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def indicator_choices(plan: Plan) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Indicators grouped by pillar and objective, civil-society ones last in each pillar (one query)."""
+    indicators = (
+        Indicator.objects.active()
+        .filter(plan=plan)
+        .select_related("pillar", "line_of_action__objective")
+        .order_by("pillar__position", "-is_official", "position")
+    )
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for ind in indicators:
+        if ind.line_of_action is not None:
+            objective = ind.line_of_action.objective
+            key = f"{ind.pillar.code} · {ind.pillar.name} — {objective.code}: {objective.text}"
+        else:
+            key = f"{ind.pillar.code} · {ind.pillar.name} — " + _("civil-society indicators (not official)")
+        groups.setdefault(key, []).append((str(ind.pk), f"{ind.code} — {ind.text}"))
+    return list(groups.items())
+
+
+class EvidenceForm(forms.Form):
+    """Create or edit evidence. Drafts need only a title; a submission needs everything moderators check."""
+
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Organisation"),
+        queryset=Organisation.objects.none(),
+        help_text=gettext_lazy("The organisation this evidence is logged for."),
+    )
+    indicators = forms.MultipleChoiceField(
+        label=gettext_lazy("Indicators"),
+        widget=DisclosureCheckboxes,
+        required=False,
+        help_text=gettext_lazy("Tick every indicator this evidence speaks to."),
+    )
+    period_year = forms.IntegerField(
+        label=gettext_lazy("Year reported on"),
+        required=False,
+        help_text=gettext_lazy("The year the figure or fact refers to. Or give a date range below."),
+    )
+    period_start = forms.DateField(
+        label=gettext_lazy("Period from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    period_end = forms.DateField(
+        label=gettext_lazy("Period to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of evidence"), choices=[("", "—"), *EvidenceKind.choices], required=False
+    )
+    title = forms.CharField(
+        label=gettext_lazy("Title"),
+        max_length=300,
+        help_text=gettext_lazy("A short, factual title, e.g. “SEMAR: 50% women among personnel deployed in 2022”."),
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("Summary"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("What the source says, and any caveat a reviewer should know (cumulative, one institution only…)."),
+    )
+    source_url = forms.URLField(
+        label=gettext_lazy("Source URL"),
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=gettext_lazy("Where the source can be read: an address starting with http:// or https://."),
+    )
+    source_date = forms.DateField(
+        label=gettext_lazy("Source date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("When the source was published or the answer received."),
+    )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of the source"),
+        choices=[("", "—"), *EvidenceLanguage.choices],
+        required=False,
+    )
+    reported_value = forms.DecimalField(
+        label=gettext_lazy("Reported value"),
+        required=False,
+        max_digits=16,
+        decimal_places=2,
+        help_text=gettext_lazy("Only for indicators measured as a number or a percentage."),
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("States concerned"),
+        queryset=Region.objects.all(),
+        required=False,
+        widget=DisclosureCheckboxes(summary=gettext_lazy("Choose states (or national, abroad)")),
+    )
+    institutions = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Institutions concerned"),
+        queryset=Institution.objects.all(),
+        required=False,
+        widget=DisclosureCheckboxes(summary=gettext_lazy("Choose institutions")),
+    )
+    attachments = MultipleFileField(
+        label=gettext_lazy("Files"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+    visibility = forms.ChoiceField(
+        label=gettext_lazy("Who can see it once approved"),
+        choices=Visibility.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "Public: anyone. Reviewers only: reviewers of every organisation. Confidential: your organisation "
+            "and the moderators only. Choose confidential for anything that could identify or endanger a person."
+        ),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        plan: Plan,
+        organisations: Any,
+        submitting: bool = False,
+        evidence: Evidence | None = None,
+        oversized: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.submitting = submitting
+        self.evidence = evidence
+        self.oversized = oversized or []
+        self.checked_files: list[CheckedFile] = []
+        self.fields["organisation"].queryset = organisations
+        if evidence is not None or organisations.count() == 1:
+            del self.fields["organisation"]
+        self.fields["indicators"].choices = indicator_choices(plan)
+        self.fields["institutions"].queryset = Institution.objects.filter(plan_roles__plan=plan).order_by("code")
+        self.fields["institutions"].label_from_instance = lambda inst: f"{inst.code} — {inst.name}"
+        self.fields["regions"].label_from_instance = lambda region: region.name
+        self.fields["attachments"].help_text = _(
+            "PDF, PNG, JPEG, WebP, CSV, XLSX, DOCX, ODT or ODS; up to %(file)s each and %(total)s per item. "
+            "Photos are cleaned of location and camera data."
+        ) % {
+            "file": filesizeformat(settings.MAX_UPLOAD_FILE_SIZE),
+            "total": filesizeformat(settings.MAX_UPLOAD_TOTAL_SIZE),
+        }
+        self.fields["period_year"].widget.attrs.update({"min": 1990, "max": timezone.localdate().year})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            *(["organisation"] if "organisation" in self.fields else []),
+            Fieldset(
+                _("What it is about"),
+                "indicators",
+                Div(
+                    Div("period_year", css_class="col-sm-4"),
+                    Div("period_start", css_class="col-sm-4"),
+                    Div("period_end", css_class="col-sm-4"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset(
+                _("The source"),
+                "kind",
+                "title",
+                "summary",
+                "source_url",
+                Div(Div("source_date", css_class="col-sm-6"), Div("language", css_class="col-sm-6"), css_class="row"),
+            ),
+            Fieldset(
+                _("What it reports"),
+                "reported_value",
+                "regions",
+                "institutions",
+            ),
+            Fieldset(_("Files"), "attachments"),
+            Fieldset(_("Visibility"), "visibility"),
+        )
+
+    # -- field rules ---------------------------------------------------------------------------
+
+    def clean_title(self) -> str:
+        return str(self.cleaned_data["title"]).strip()
+
+    def clean_source_date(self) -> dt.date | None:
+        value = self.cleaned_data.get("source_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The source date cannot be in the future."))
+        return value
+
+    def clean_period_year(self) -> int | None:
+        year = self.cleaned_data.get("period_year")
+        if year is not None and not (1990 <= year <= timezone.localdate().year):
+            raise forms.ValidationError(
+                _("Give a year between 1990 and %(year)s.") % {"year": timezone.localdate().year}
+            )
+        return year
+
+    def clean_indicators(self) -> list[Indicator]:
+        ids = self.cleaned_data.get("indicators") or []
+        indicators = list(Indicator.objects.active().filter(plan=self.plan, pk__in=ids))
+        if len(indicators) != len(set(ids)):
+            raise forms.ValidationError(_("Choose indicators of this plan only."))
+        return indicators
+
+    def clean_attachments(self) -> list[Any]:
+        uploads = self.cleaned_data.get("attachments") or []
+        errors = [too_large_message(name) for name in self.oversized]
+        for upload in uploads:
+            try:
+                self.checked_files.append(inspect_upload(upload))
+            except FileRejected as exc:
+                errors.append(exc.message)
+        existing = list(self.evidence.attachments.all()) if self.evidence else []
+        if len(existing) + len(uploads) > settings.MAX_ATTACHMENTS_PER_ITEM:
+            errors.append(
+                _("An item can have at most %(count)s files.") % {"count": settings.MAX_ATTACHMENTS_PER_ITEM}
+            )
+        total = sum(a.size for a in existing) + sum(f.size for f in self.checked_files)
+        if total > settings.MAX_UPLOAD_TOTAL_SIZE:
+            errors.append(
+                _("The files of one item may not exceed %(limit)s in total.")
+                % {"limit": filesizeformat(settings.MAX_UPLOAD_TOTAL_SIZE)}
+            )
+        if errors:
+            self.checked_files = []
+            raise forms.ValidationError(errors)
+        return uploads
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self._clean_period(data)
+        self._clean_value(data)
+        if self.submitting:
+            self._require_for_submission(data)
+        return data
+
+    def _clean_period(self, data: dict[str, Any]) -> None:
+        year, start, end = data.get("period_year"), data.get("period_start"), data.get("period_end")
+        if year and (start or end):
+            self.add_error("period_year", _("Give either a year or a date range, not both."))
+            return
+        if year:
+            data["period_start"], data["period_end"] = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            return
+        if bool(start) != bool(end):
+            self.add_error("period_end" if start else "period_start", _("Give both ends of the date range."))
+        elif start and end:
+            if end < start:
+                self.add_error("period_end", _("The end of the period is before its start."))
+            if start > timezone.localdate():
+                self.add_error("period_start", _("The period cannot start in the future."))
+
+    def _clean_value(self, data: dict[str, Any]) -> None:
+        value: Decimal | None = data.get("reported_value")
+        data["value_unit"] = ""
+        if value is None:
+            return
+        indicators = data.get("indicators") or []
+        units = {ind.unit for ind in indicators}
+        if not indicators:
+            self.add_error("reported_value", _("Choose the indicator this value measures."))
+            return
+        if not units <= {Unit.COUNT, Unit.PERCENTAGE}:
+            self.add_error("reported_value", _("A value can only be given for indicators measured as a number or a percentage."))
+            return
+        if len(units) > 1:
+            self.add_error("reported_value", _("The chosen indicators use different units; log the value once per unit."))
+            return
+        unit = units.pop()
+        if unit == Unit.PERCENTAGE and not (0 <= value <= 100):
+            self.add_error("reported_value", _("A percentage must be between 0 and 100."))
+        elif unit == Unit.COUNT and (value < 0 or value != value.to_integral_value()):
+            self.add_error("reported_value", _("A count must be a whole number, 0 or more."))
+        data["value_unit"] = unit
+
+    def _require_for_submission(self, data: dict[str, Any]) -> None:
+        required = {
+            "indicators": _("Choose at least one indicator."),
+            "kind": _("Say what kind of evidence this is."),
+            "summary": _("Summarise what the source says."),
+            "source_date": _("Give the date of the source."),
+            "language": _("Say which language the source is in."),
+            "visibility": _("Choose who can see this evidence."),
+        }
+        for name, message in required.items():
+            if not data.get(name) and name not in self.errors:
+                self.add_error(name, message)
+        if not data.get("period_start") and not self.errors.get("period_year") and not self.errors.get("period_start"):
+            self.add_error("period_year", _("Give the year reported on, or a date range."))
+        has_files = bool(self.checked_files) or bool(self.evidence and self.evidence.attachments.exists())
+        if not data.get("source_url") and not has_files and "source_url" not in self.errors:
+            self.add_error("source_url", _("Give a source URL or attach the document."))
+
+    # -- output ---------------------------------------------------------------------------------
+
+    def evidence_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "plan": self.plan,
+            "indicators": data["indicators"],
+            "regions": list(data.get("regions") or []),
+            "institutions": list(data.get("institutions") or []),
+            "kind": data.get("kind") or "",
+            "title": data["title"],
+            "summary": data.get("summary") or "",
+            "source_url": data.get("source_url") or "",
+            "source_date": data.get("source_date"),
+            "period_start": data.get("period_start"),
+            "period_end": data.get("period_end"),
+            "reported_value": data.get("reported_value"),
+            "value_unit": data.get("value_unit") or "",
+            "language": data.get("language") or "es",
+            "visibility": data.get("visibility") or Visibility.CONFIDENTIAL,
+        }
+
+    def files_to_choose_again(self) -> list[str]:
+        """Names of files sent with a form that failed: browsers cannot keep them, so say which."""
+        if not self.is_bound or not self.errors:
+            return []
+        return [clean_filename(f.name) for f in self.files.getlist("attachments")]
+
+
+def initial_from(evidence: Evidence) -> dict[str, Any]:
+    """The edit form's starting values."""
+    label = evidence.period_label
+    return {
+        "indicators": [str(pk) for pk in evidence.indicators.values_list("pk", flat=True)],
+        "period_year": int(label) if label.isdigit() else None,
+        "period_start": None if label.isdigit() else evidence.period_start,
+        "period_end": None if label.isdigit() else evidence.period_end,
+        "kind": evidence.kind,
+        "title": evidence.title,
+        "summary": evidence.summary,
+        "source_url": evidence.source_url,
+        "source_date": evidence.source_date,
+        "language": evidence.language,
+        "reported_value": evidence.reported_value,
+        "regions": list(evidence.regions.all()),
+        "institutions": list(evidence.institutions.all()),
+        "visibility": evidence.visibility,
+    }
+
+
+class EvidenceFilterForm(forms.Form):
+    """Filters of 'My organisation's evidence'. Unknown values are ignored, never an error page."""
+
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", gettext_lazy("All")), *EvidenceStatus.choices])
+    indicator = forms.CharField(label=gettext_lazy("Indicator code"), required=False, max_length=20)
+    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=1990, max_value=2100)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False, choices=[("", gettext_lazy("All")), *EvidenceKind.choices])
+    visibility = forms.ChoiceField(
+        label=gettext_lazy("Visibility"), required=False, choices=[("", gettext_lazy("All")), *Visibility.choices]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select form-select-sm" if isinstance(field, forms.ChoiceField) else "form-control form-control-sm"
+            field.widget.attrs["class"] = css

@@ -1,0 +1,167 @@
+"""`manage.py seed_demo`: demo organisations, accounts and evidence from real reported figures.
+
+Refuses to run with DEBUG off unless --force: demo accounts share a published password.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from monitoring.models import Evidence, EvidenceKind, Indicator, Institution, Plan, Region, Visibility
+from monitoring.services.catalogue_import import import_catalogue, read_catalogue
+from monitoring.services.evidence import create_evidence
+from portal.models import Membership, Organisation, Role, User
+
+DEMO_PASSWORD = "demo-password-1325"  # noqa: S105 - published on purpose, local demo only
+ORGANISATIONS = [
+    ("Data Cívica", "data-civica", "https://datacivica.org", "datacivica"),
+    ("Intersecta", "intersecta", "https://www.intersecta.org", "intersecta"),
+    ("Justicia Transicional MX", "justicia-transicional-mx", "https://justiciatransicional.mx", "jtmx"),
+]
+KINDS = {
+    "official_statistic": EvidenceKind.OFFICIAL_STATISTIC,
+    "official_statement": EvidenceKind.OFFICIAL_DOCUMENT,
+    "news_report": EvidenceKind.NEWS_REPORT,
+    "independent_study": EvidenceKind.INDEPENDENT_STUDY,
+}
+MODERATOR_PERMISSIONS = [
+    ("portal", "moderate"),
+    ("portal", "view_organisation"),
+    ("portal", "add_organisation"),
+    ("portal", "change_organisation"),
+    ("portal", "view_membership"),
+    ("portal", "add_membership"),
+    ("portal", "change_membership"),
+    ("portal", "delete_membership"),
+    ("portal", "view_invitation"),
+    ("portal", "view_user"),
+    ("portal", "view_auditevent"),
+    ("monitoring", "view_evidence"),
+]
+
+
+def _source_date(value: str) -> dt.date:
+    parts = [int(p) for p in str(value).split("-")]
+    while len(parts) < 3:
+        parts.append(1)
+    return dt.date(parts[0], parts[1], parts[2])
+
+
+class Command(BaseCommand):
+    help = "Create demo organisations, accounts (password: %s) and evidence." % DEMO_PASSWORD
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never on a live site).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("seed_demo creates accounts with a published password; it refuses to run with DEBUG off.")
+        plan = Plan.objects.filter(slug="mx-pna-1325-2021").first()
+        if plan is None:
+            import_catalogue(data=read_catalogue(settings.DEFAULT_PLAN_FILE))
+            plan = Plan.objects.get(slug="mx-pna-1325-2021")
+        with transaction.atomic():
+            moderator = self.moderator()
+            people = self.organisations()
+        created = self.evidence(plan, people)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {len(people)} organisations, moderator {moderator.email}, {created} new evidence items. "
+                f"Password for every demo account: {DEMO_PASSWORD}"
+            )
+        )
+
+    def user(self, email: str, name: str, **extra: Any) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=name, **extra)
+        return user
+
+    def moderator(self) -> User:
+        group, _ = Group.objects.get_or_create(name="Moderators")
+        for app, codename in MODERATOR_PERMISSIONS:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app, codename=codename))
+        moderator = self.user("moderadora@observatorio1325.demo", "Moderadora Demo", is_staff=True)
+        moderator.groups.add(group)
+        return moderator
+
+    def organisations(self) -> list[tuple[Organisation, User, User]]:
+        result = []
+        for name, slug, website, short in ORGANISATIONS:
+            org, _ = Organisation.objects.get_or_create(
+                slug=slug, defaults={"name": name, "website": website, "description": ""}
+            )
+            member = self.user(f"miembro@{short}.demo", f"Integrante {name}")
+            reviewer = self.user(f"revisora@{short}.demo", f"Revisora {name}")
+            Membership.objects.get_or_create(user=member, organisation=org, defaults={"role": Role.MEMBER})
+            Membership.objects.get_or_create(user=reviewer, organisation=org, defaults={"role": Role.REVIEWER})
+            result.append((org, member, reviewer))
+        return result
+
+    def evidence(self, plan: Plan, people: list[tuple[Organisation, User, User]]) -> int:
+        path = Path(settings.DEFAULT_PLAN_FILE).with_name("reported-values.yaml")
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))["values"]
+        national = Region.objects.filter(code="MX-NAT")
+        created = 0
+        for index, entry in enumerate(values):
+            org, member, _reviewer = people[index % len(people)]
+            if Evidence.objects.filter(organisation=org, title=entry["title_es"]).exists():
+                continue
+            indicator = Indicator.objects.get(plan=plan, code=entry["indicator"])
+            value = entry.get("value")
+            year = int(entry["period"])
+            create_evidence(
+                organisation=org,
+                author=member,
+                submit=True,
+                files=[],
+                fields={
+                    "plan": plan,
+                    "indicators": [indicator],
+                    "regions": list(national),
+                    "institutions": list(indicator.responsible.all()),
+                    "kind": KINDS[entry["kind"]],
+                    "title": entry["title_es"],
+                    "summary": entry["summary_es"],
+                    "source_url": entry["source_url"],
+                    "source_date": _source_date(entry["source_date"]),
+                    "period_start": dt.date(year, 1, 1),
+                    "period_end": dt.date(year, 12, 31),
+                    "reported_value": Decimal(str(value)) if value is not None else None,
+                    "value_unit": entry["unit"] if value is not None else "",
+                    "language": "es",
+                    "visibility": Visibility.PUBLIC,
+                },
+            )
+            created += 1
+        org, member, _reviewer = people[1]
+        title = "Testimonio de una policía estatal sobre la unidad de género (borrador confidencial)"
+        if not Evidence.objects.filter(organisation=org, title=title).exists():
+            create_evidence(
+                organisation=org,
+                author=member,
+                submit=False,
+                files=[],
+                fields={
+                    "plan": plan,
+                    "indicators": list(Indicator.objects.filter(plan=plan, code="CS04")),
+                    "regions": list(Region.objects.filter(code="MX-CHH")),
+                    "institutions": list(Institution.objects.filter(code="SSPC")),
+                    "kind": EvidenceKind.TESTIMONY,
+                    "title": title,
+                    "summary": "Borrador de demostración: un testimonio anonimizado que solo ve la organización.",
+                    "visibility": Visibility.CONFIDENTIAL,
+                    "language": "es",
+                },
+            )
+            created += 1
+        return created

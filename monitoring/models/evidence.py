@@ -1,0 +1,184 @@
+"""Evidence logged by organisations against indicators, and its attachments."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from monitoring.models.bilingual import BilingualMixin
+from monitoring.models.catalogue import Indicator, Institution, Plan, TimestampedModel
+from monitoring.querysets import EvidenceQuerySet
+
+
+class EvidenceStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    REVIEWERS = "reviewers", _("Reviewers only")
+    CONFIDENTIAL = "confidential", _("Confidential (own organisation and moderators)")
+
+
+class EvidenceKind(models.TextChoices):
+    OFFICIAL_STATISTIC = "official_statistic", _("Official statistic")
+    TRANSPARENCY_ANSWER = "transparency_answer", _("Answer to a transparency request")
+    OFFICIAL_DOCUMENT = "official_document", _("Official document or statement")
+    BUDGET_DOCUMENT = "budget_document", _("Budget document")
+    NEWS_REPORT = "news_report", _("News report")
+    TESTIMONY = "testimony", _("Testimony")
+    OWN_RESEARCH = "own_research", _("Own research")
+    INDEPENDENT_STUDY = "independent_study", _("Independent study")
+
+
+class EvidenceLanguage(models.TextChoices):
+    SPANISH = "es", _("Spanish")
+    ENGLISH = "en", _("English")
+    INDIGENOUS = "indigenous", _("An Indigenous language")
+    OTHER = "other", _("Other")
+
+
+EDITABLE_STATUSES = (EvidenceStatus.DRAFT, EvidenceStatus.CHANGES_REQUESTED)
+
+
+class Region(BilingualMixin, models.Model):
+    """A Mexican state, or 'national' / 'abroad'."""
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("state or region")
+        verbose_name_plural = _("states and regions")
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.tr("name")
+
+
+def _choices(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class Evidence(TimestampedModel):
+    """One piece of support about one or more indicators of one plan, for a reporting period."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="evidence")
+    indicators = models.ManyToManyField(Indicator, verbose_name=_("indicators"), related_name="evidence")
+    organisation = models.ForeignKey(
+        "portal.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="evidence"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("logged by"), on_delete=models.PROTECT, related_name="evidence"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=EvidenceStatus.choices, default=EvidenceStatus.DRAFT, db_index=True
+    )
+    version = models.PositiveIntegerField(
+        _("version"), default=1, help_text=_("Raised on every change; an edit based on an older version is refused.")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=EvidenceKind.choices, blank=True)
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    source_url = models.URLField(_("source URL"), max_length=1000, blank=True)
+    source_date = models.DateField(_("source date"), null=True, blank=True)
+    period_start = models.DateField(_("period from"), null=True, blank=True)
+    period_end = models.DateField(_("period to"), null=True, blank=True)
+    reported_value = models.DecimalField(_("reported value"), max_digits=16, decimal_places=2, null=True, blank=True)
+    value_unit = models.CharField(_("unit of the value"), max_length=20, blank=True)
+    regions = models.ManyToManyField(Region, verbose_name=_("states concerned"), blank=True, related_name="evidence")
+    institutions = models.ManyToManyField(
+        Institution, verbose_name=_("institutions concerned"), blank=True, related_name="evidence"
+    )
+    language = models.CharField(_("language of the source"), max_length=12, choices=EvidenceLanguage.choices)
+    visibility = models.CharField(_("visibility"), max_length=20, choices=Visibility.choices)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        constraints = [
+            _choices("status", EvidenceStatus, "evidence_status_valid"),
+            _choices("visibility", Visibility, "evidence_visibility_valid"),
+            _choices("language", EvidenceLanguage, "evidence_language_valid"),
+            models.CheckConstraint(condition=Q(kind="") | Q(kind__in=EvidenceKind.values), name="evidence_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=models.F("period_start")),
+                name="evidence_period_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"], name="evidence_org_recent_idx"),
+            models.Index(fields=["status", "submitted_at"], name="evidence_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("monitoring:evidence_detail", kwargs={"uuid": self.uuid})
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def period_label(self) -> str:
+        if not self.period_start or not self.period_end:
+            return ""
+        if (
+            self.period_start.year == self.period_end.year
+            and (self.period_start.month, self.period_start.day) == (1, 1)
+            and (self.period_end.month, self.period_end.day) == (12, 31)
+        ):
+            return str(self.period_start.year)
+        return f"{self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d}"
+
+
+def attachment_path(instance: EvidenceAttachment, filename: str) -> str:
+    # Random, meaningless names: the original name is kept only for display.
+    return f"evidence/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}"
+
+
+class EvidenceAttachment(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256 of the stored file"), max_length=64)
+    original_sha256 = models.CharField(_("SHA-256 of the file as uploaded"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("monitoring:attachment_download", kwargs={"uuid": self.uuid})

@@ -1,0 +1,42 @@
+"""The only way views fetch scoped monitoring objects. Anything outside the user's reach is a 404."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from monitoring.models import Evidence, EvidenceAttachment
+from portal.permissions import is_moderator, organisations_of
+
+
+def get_evidence_for_user(user: Any, uuid: UUID | str) -> Evidence:
+    """Evidence ``user`` may read (see EvidenceQuerySet.visible_to), or 404."""
+    return get_object_or_404(
+        Evidence.objects.visible_to(user).select_related("plan", "organisation", "submitted_by"), uuid=uuid
+    )
+
+
+def get_evidence_for_member(user: Any, uuid: UUID | str) -> Evidence:
+    """Evidence of one of ``user``'s organisations (for editing, submitting, deleting), or 404."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        Evidence.objects.filter(organisation__in=organisations_of(user)).select_related("plan", "organisation"),
+        uuid=uuid,
+    )
+
+
+def get_attachment_for_user(user: Any, uuid: UUID | str) -> EvidenceAttachment:
+    """An attachment whose evidence ``user`` may read, or 404. Files are never public otherwise."""
+    return get_object_or_404(
+        EvidenceAttachment.objects.filter(evidence__in=Evidence.objects.visible_to(user)).select_related("evidence"),
+        uuid=uuid,
+    )
+
+
+def can_see_custody(user: Any, evidence: Evidence) -> bool:
+    """Hashes, uploaders and history are for the organisation's members and moderators."""
+    return is_moderator(user) or organisations_of(user).filter(pk=evidence.organisation_id).exists()

@@ -1,0 +1,266 @@
+"""Writing evidence: create, edit, attach files, submit and delete drafts.
+
+Each function runs in one transaction, locks the row it changes, checks the
+version the user edited (so two tabs never silently overwrite each other),
+and writes the audit trail. Moderation decisions live in services/moderation.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from monitoring.files import CheckedFile
+from monitoring.models import EDITABLE_STATUSES, Evidence, EvidenceAttachment, EvidenceStatus
+from portal import audit
+from portal.models import Organisation, User
+
+logger = logging.getLogger(__name__)
+
+# Fields compared for the audit trail's before/after.
+TRACKED_FIELDS = [
+    "kind",
+    "title",
+    "summary",
+    "source_url",
+    "source_date",
+    "period_start",
+    "period_end",
+    "reported_value",
+    "value_unit",
+    "language",
+    "visibility",
+]
+TRACKED_M2M = ["indicators", "regions", "institutions"]
+
+
+class EvidenceError(Exception):
+    """A domain rule refused the change; ``message`` is shown to the user."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+class StaleEdit(EvidenceError):
+    """Someone saved the item after this user opened it."""
+
+
+def _snapshot(evidence: Evidence) -> dict[str, Any]:
+    data: dict[str, Any] = {name: getattr(evidence, name) for name in TRACKED_FIELDS}
+    if evidence.pk:
+        for name in TRACKED_M2M:
+            data[name] = sorted(str(obj) for obj in getattr(evidence, name).all())
+    return {k: (str(v) if v is not None and not isinstance(v, (str, list)) else v) for k, v in data.items()}
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+def _apply(evidence: Evidence, fields: dict[str, Any]) -> dict[str, Any]:
+    m2m = {name: fields.pop(name) for name in TRACKED_M2M if name in fields}
+    for name, value in fields.items():
+        setattr(evidence, name, value)
+    return m2m
+
+
+def _store_files(evidence: Evidence, files: Iterable[CheckedFile], actor: User, stored: list[str]) -> None:
+    for checked in files:
+        attachment = EvidenceAttachment(
+            evidence=evidence,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            original_sha256=checked.original_sha256,
+            uploaded_by=actor,
+        )
+        attachment.file.save("upload", ContentFile(checked.content), save=False)
+        stored.append(attachment.file.name)
+        attachment.save()
+        audit.record(
+            action="monitoring.evidence.attachment_added",
+            obj=evidence,
+            actor=actor,
+            changes={"attachment": [None, checked.name], "sha256": [None, checked.sha256]},
+        )
+
+
+def _discard(names: list[str]) -> None:
+    """Remove files stored by a transaction that did not commit, so nothing is left orphaned."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # the database error is what the user needs to hear about
+            logger.exception("could not remove an orphaned upload")
+
+
+def _check_member(evidence_org: Organisation, actor: User) -> None:
+    if not actor.memberships.filter(organisation=evidence_org).exists():
+        raise EvidenceError(_("Only members of the organisation can change its evidence."))
+
+
+def create_evidence(
+    *,
+    organisation: Organisation,
+    author: User,
+    fields: dict[str, Any],
+    files: list[CheckedFile],
+    submit: bool,
+) -> Evidence:
+    """Create an item as a draft (or submitted straight away) with its attachments."""
+    _check_member(organisation, author)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            evidence = Evidence(organisation=organisation, submitted_by=author, status=EvidenceStatus.DRAFT)
+            m2m = _apply(evidence, dict(fields))
+            evidence.save()
+            for name, values in m2m.items():
+                getattr(evidence, name).set(values)
+            audit.record(
+                action="monitoring.evidence.created",
+                obj=evidence,
+                actor=author,
+                changes={k: [None, v] for k, v in _snapshot(evidence).items() if v not in (None, "", [])},
+            )
+            _store_files(evidence, files, author, stored)
+            if submit:
+                _submit_locked(evidence, author)
+    except BaseException:
+        _discard(stored)
+        raise
+    return evidence
+
+
+def update_evidence(
+    *,
+    evidence: Evidence,
+    actor: User,
+    fields: dict[str, Any],
+    files: list[CheckedFile],
+    expected_version: int,
+    submit: bool,
+) -> Evidence:
+    """Save an edit of a draft (or of an item whose changes were requested), optionally submitting it."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+            _check_member(locked.organisation, actor)
+            if locked.status not in EDITABLE_STATUSES:
+                raise EvidenceError(
+                    _("This item is %(status)s and can no longer be edited.")
+                    % {"status": locked.get_status_display().lower()}
+                )
+            if locked.version != expected_version:
+                raise StaleEdit(
+                    _(
+                        "Someone saved this item after you opened it. Your changes were not saved: "
+                        "review the current version below and apply them again."
+                    )
+                )
+            before = _snapshot(locked)
+            m2m = _apply(locked, dict(fields))
+            locked.version += 1
+            locked.save()
+            for name, values in m2m.items():
+                getattr(locked, name).set(values)
+            changes = _diff(before, _snapshot(locked))
+            if changes:
+                audit.record(action="monitoring.evidence.updated", obj=locked, actor=actor, changes=changes)
+            _store_files(locked, files, actor, stored)
+            if submit:
+                _submit_locked(locked, actor)
+    except BaseException:
+        _discard(stored)
+        raise
+    return locked
+
+
+def _submit_locked(evidence: Evidence, actor: User) -> None:
+    if evidence.status not in EDITABLE_STATUSES:
+        raise EvidenceError(_("Only a draft or an item with requested changes can be submitted."))
+    missing = missing_for_submission(evidence)
+    if missing:
+        raise EvidenceError(_("Complete these fields before submitting: %(fields)s.") % {"fields": ", ".join(missing)})
+    before = evidence.status
+    evidence.status = EvidenceStatus.SUBMITTED
+    evidence.submitted_at = timezone.now()
+    evidence.save(update_fields=["status", "submitted_at", "version", "updated_at"])
+    audit.record(
+        action="monitoring.evidence.submitted",
+        obj=evidence,
+        actor=actor,
+        changes={"status": [before, EvidenceStatus.SUBMITTED]},
+    )
+
+
+def submit_evidence(*, evidence: Evidence, actor: User, expected_version: int) -> Evidence:
+    """Send a complete draft to the moderators."""
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        _check_member(locked.organisation, actor)
+        if locked.version != expected_version:
+            raise StaleEdit(_("Someone changed this item after you opened it. Check it and submit again."))
+        locked.version += 1
+        _submit_locked(locked, actor)
+    return locked
+
+
+def missing_for_submission(evidence: Evidence) -> list[str]:
+    """Labels of the fields a submission needs but this item lacks."""
+    missing = []
+    for name in ("kind", "summary", "source_date", "period_start", "language", "visibility"):
+        if not getattr(evidence, name):
+            missing.append(str(Evidence._meta.get_field(name).verbose_name))
+    if not evidence.indicators.exists():
+        missing.append(str(Evidence._meta.get_field("indicators").verbose_name))
+    if not evidence.source_url and not evidence.attachments.exists():
+        missing.append(_("a source URL or an attached file"))
+    return missing
+
+
+def delete_draft(*, evidence: Evidence, actor: User) -> None:
+    """Delete a draft and its files. Anything ever submitted is never deleted."""
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        _check_member(locked.organisation, actor)
+        if locked.status != EvidenceStatus.DRAFT:
+            raise EvidenceError(_("Only drafts can be deleted; submitted evidence is kept."))
+        names = [a.file.name for a in locked.attachments.all()]
+        audit.record(
+            action="monitoring.evidence.draft_deleted",
+            obj=locked,
+            actor=actor,
+            changes={"title": [locked.title, None]},
+        )
+        locked.delete()
+        transaction.on_commit(lambda: _discard(names))
+
+
+def remove_attachment(*, attachment: EvidenceAttachment, actor: User) -> None:
+    with transaction.atomic():
+        evidence = Evidence.objects.select_for_update().get(pk=attachment.evidence_id)
+        _check_member(evidence.organisation, actor)
+        if evidence.status not in EDITABLE_STATUSES:
+            raise EvidenceError(_("Files of submitted evidence cannot be removed."))
+        name = attachment.file.name
+        audit.record(
+            action="monitoring.evidence.attachment_removed",
+            obj=evidence,
+            actor=actor,
+            changes={"attachment": [attachment.original_name, None], "sha256": [attachment.sha256, None]},
+        )
+        attachment.delete()
+        evidence.version += 1
+        evidence.save(update_fields=["version", "updated_at"])
+        transaction.on_commit(lambda: _discard([name]))

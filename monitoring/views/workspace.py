@@ -1,0 +1,256 @@
+"""Members' workspace: log, edit, submit and follow their organisation's evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from monitoring.audit_labels import label_for
+from monitoring.forms import EvidenceFilterForm, EvidenceForm, initial_from
+from monitoring.models import Evidence, Indicator, Plan
+from monitoring.permissions import (
+    can_see_custody,
+    get_attachment_for_user,
+    get_evidence_for_member,
+    get_evidence_for_user,
+)
+from monitoring.services import evidence as evidence_service
+from portal.models import AuditEvent
+from portal.permissions import organisations_of
+
+PAGE_SIZE = 25
+
+
+def _evidence_form(request: HttpRequest, plan: Plan, evidence: Evidence | None = None) -> EvidenceForm:
+    submitting = request.POST.get("action") == "submit"
+    return EvidenceForm(
+        request.POST or None,
+        request.FILES or None,
+        plan=plan,
+        organisations=organisations_of(request.user),
+        submitting=submitting,
+        evidence=evidence,
+        oversized=[name for _field, name in getattr(request, "oversized_uploads", [])],
+        initial=initial_from(evidence) if evidence and request.method != "POST" else None,
+    )
+
+
+@never_cache
+@login_required
+@require_safe
+def evidence_list(request: HttpRequest) -> HttpResponse:
+    organisations = list(organisations_of(request.user))
+    if not organisations:
+        return render(request, "monitoring/evidence_list.html", {"no_organisation": True})
+    form = EvidenceFilterForm(request.GET or None)
+    items = Evidence.objects.filter(organisation__in=organisations)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            items = items.filter(status=data["status"])
+        if data["kind"]:
+            items = items.filter(kind=data["kind"])
+        if data["visibility"]:
+            items = items.filter(visibility=data["visibility"])
+        if data["indicator"]:
+            items = items.filter(indicators__code=data["indicator"].strip().upper())
+        if data["year"]:
+            items = items.filter(period_start__year__lte=data["year"], period_end__year__gte=data["year"])
+    items = (
+        items.distinct()
+        .select_related("organisation", "submitted_by")
+        .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.only("pk", "code", "plan_id")))
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "monitoring/evidence_list.html",
+        {"page": page, "form": form, "organisations": organisations, "query": query.urlencode()},
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def evidence_create(request: HttpRequest) -> HttpResponse:
+    if not organisations_of(request.user).exists():
+        messages.error(request, _("You need to belong to an organisation to log evidence."))
+        return redirect("monitoring:evidence_list")
+    plans = list(Plan.objects.all())
+    if not plans:
+        messages.error(request, _("No plan has been loaded yet."))
+        return redirect("monitoring:evidence_list")
+    wanted = request.GET.get("plan")
+    plan = next((p for p in plans if p.slug == wanted), plans[0])
+    form = _evidence_form(request, plan)
+    if request.method == "POST" and form.is_valid():
+        organisation = form.cleaned_data.get("organisation") or organisations_of(request.user).get()
+        try:
+            evidence = evidence_service.create_evidence(
+                organisation=organisation,
+                author=request.user,  # type: ignore[arg-type]
+                fields=form.evidence_fields(),
+                files=form.checked_files,
+                submit=form.submitting,
+            )
+        except evidence_service.EvidenceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Submitted for review. A moderator will check it.") if form.submitting else _("Draft saved."),
+            )
+            return redirect(evidence.get_absolute_url())
+    return render(request, "monitoring/evidence_form.html", {"form": form, "plan": plan, "plans": plans})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def evidence_edit(request: HttpRequest, uuid: str) -> HttpResponse:
+    evidence = get_evidence_for_member(request.user, uuid)
+    if not evidence.is_editable:
+        messages.info(request, _("This item has been submitted and is read-only until a moderator asks for changes."))
+        return redirect(evidence.get_absolute_url())
+    form = _evidence_form(request, evidence.plan, evidence)
+    stale = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            expected = int(request.POST.get("version", "0"))
+        except ValueError:
+            expected = 0
+        try:
+            evidence = evidence_service.update_evidence(
+                evidence=evidence,
+                actor=request.user,  # type: ignore[arg-type]
+                fields=form.evidence_fields(),
+                files=form.checked_files,
+                expected_version=expected,
+                submit=form.submitting,
+            )
+        except evidence_service.StaleEdit as exc:
+            messages.error(request, exc.message)
+            stale = True
+            evidence.refresh_from_db()
+        except evidence_service.EvidenceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Submitted for review.") if form.submitting else _("Changes saved."))
+            return redirect(evidence.get_absolute_url())
+    context: dict[str, Any] = {"form": form, "evidence": evidence, "plan": evidence.plan, "stale": stale}
+    if stale:
+        context["current"] = evidence
+    return render(request, "monitoring/evidence_form.html", context)
+
+
+@never_cache
+@require_safe
+def evidence_detail(request: HttpRequest, uuid: str) -> HttpResponse:
+    evidence = get_evidence_for_user(request.user, uuid)
+    custody = can_see_custody(request.user, evidence)
+    history = []
+    if custody:
+        history = list(
+            AuditEvent.objects.filter(object_type="monitoring.evidence", object_id=str(evidence.pk))
+            .select_related("actor")
+            .order_by("created_at", "pk")
+        )
+        for event in history:
+            event.label = label_for(event.action)  # type: ignore[attr-defined]
+    is_member = organisations_of(request.user).filter(pk=evidence.organisation_id).exists()
+    return render(
+        request,
+        "monitoring/evidence_detail.html",
+        {
+            "evidence": evidence,
+            "indicators": evidence.indicators.select_related("plan").order_by("position"),
+            "attachments": evidence.attachments.order_by("created_at"),
+            "regions": evidence.regions.all(),
+            "institutions": evidence.institutions.all(),
+            "custody": custody,
+            "history": history,
+            "is_member": is_member,
+            "missing": evidence_service.missing_for_submission(evidence) if is_member and evidence.is_editable else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def evidence_submit(request: HttpRequest, uuid: str) -> HttpResponse:
+    evidence = get_evidence_for_member(request.user, uuid)
+    try:
+        evidence_service.submit_evidence(
+            evidence=evidence,
+            actor=request.user,  # type: ignore[arg-type]
+            expected_version=_int(request.POST.get("version")),
+        )
+    except evidence_service.EvidenceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Submitted for review. A moderator will check it."))
+    return redirect(evidence.get_absolute_url())
+
+
+@login_required
+@require_POST
+def evidence_delete(request: HttpRequest, uuid: str) -> HttpResponse:
+    evidence = get_evidence_for_member(request.user, uuid)
+    try:
+        evidence_service.delete_draft(evidence=evidence, actor=request.user)  # type: ignore[arg-type]
+    except evidence_service.EvidenceError as exc:
+        messages.error(request, exc.message)
+        return redirect(evidence.get_absolute_url())
+    messages.success(request, _("The draft “%(title)s” was deleted.") % {"title": evidence.title})
+    return redirect("monitoring:evidence_list")
+
+
+@never_cache
+@require_safe
+def attachment_download(request: HttpRequest, uuid: str) -> FileResponse:
+    attachment = get_attachment_for_user(request.user, uuid)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def attachment_remove(request: HttpRequest, uuid: str) -> HttpResponse:
+    attachment = get_attachment_for_user(request.user, uuid)
+    evidence = get_evidence_for_member(request.user, attachment.evidence.uuid)
+    try:
+        evidence_service.remove_attachment(attachment=attachment, actor=request.user)  # type: ignore[arg-type]
+    except evidence_service.EvidenceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The file “%(name)s” was removed.") % {"name": attachment.original_name})
+    return redirect("monitoring:evidence_edit", uuid=evidence.uuid)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return 0
+
+

@@ -1,0 +1,45 @@
+"""Form widgets that stay usable on a phone and without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+
+class DisclosureCheckboxes(forms.widgets.ChoiceWidget):
+    """Checkboxes grouped into <details> sections (open when something inside is ticked).
+
+    Long lists — 33 indicators, 34 states — fold into a few lines on a phone and need no script.
+    """
+
+    allow_multiple_selected = True
+    input_type = "checkbox"
+    template_name = "components/widgets/disclosure_checkboxes.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, summary: str = "") -> None:
+        super().__init__(attrs)
+        self.summary = summary
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        groups: list[dict[str, Any]] = []
+        for group_name, options, _index in context["widget"]["optgroups"]:
+            # Ungrouped choices come as one group per option: gather them under the summary.
+            if group_name is None and groups and groups[-1]["ungrouped"]:
+                groups[-1]["options"].extend(options)
+            else:
+                groups.append({"name": group_name or self.summary, "options": list(options), "ungrouped": group_name is None})
+        for group in groups:
+            group["selected"] = sum(1 for option in group["options"] if option["selected"])
+        context["widget"]["groups"] = groups
+        return context
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        return False
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return "" if index is None else super().id_for_label(id_, index)

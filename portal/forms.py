@@ -1,0 +1,136 @@
+"""Account forms: log in, profile, invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.models import Organisation, Role, User
+
+
+def _helper() -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Log in with an e-mail address. The error never says whether the address has an account."""
+
+    error_messages = {
+        "invalid_login": gettext_lazy(
+            "The e-mail address and password do not match an active account. Both are case-sensitive "
+            "except the address."
+        ),
+        "inactive": gettext_lazy(
+            "The e-mail address and password do not match an active account. Both are case-sensitive "
+            "except the address."
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("E-mail address")
+        self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        self.fields["username"].max_length = 254
+        self.helper = _helper()
+
+
+class ResetForm(PasswordResetForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("E-mail address")
+        self.helper = _helper()
+
+
+class NewPasswordForm(SetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "preferred_language"]
+        help_texts = {"preferred_language": gettext_lazy("Used for the site and the e-mails we send you.")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].label = _("Full name")
+        self.fields["preferred_language"].label = _("Language")
+        self.helper = _helper()
+
+    def clean_full_name(self) -> str:
+        return str(self.cleaned_data["full_name"]).strip()
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mail address of the person to invite"), max_length=254)
+    organisation = forms.ModelChoiceField(label=gettext_lazy("Organisation"), queryset=Organisation.objects.all())
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"),
+        choices=Role.choices,
+        help_text=gettext_lazy("Members log evidence. Reviewers also write and publish shadow reports."),
+    )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of the invitation e-mail"), choices=settings.LANGUAGES
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+
+class AcceptInvitationForm(forms.Form):
+    """For invitees without an account: choose a name and a password."""
+
+    full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
+    password1 = forms.CharField(
+        label=gettext_lazy("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=gettext_lazy("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+        self.helper = _helper()
+
+    def clean_full_name(self) -> str:
+        return str(self.cleaned_data["full_name"]).strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1, User(email=self.email, full_name=data.get("full_name", "")))
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

@@ -1,0 +1,36 @@
+"""Who may do what on the site shell. Every check about roles goes through here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from portal.models import Membership, Organisation, Role
+
+MODERATE_PERMISSION = "portal.moderate"
+
+
+def is_moderator(user: Any) -> bool:
+    """Moderators are active site staff holding the moderate permission (superusers hold every permission)."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff and user.has_perm(MODERATE_PERMISSION))
+
+
+def organisations_of(user: Any, role: str | None = None) -> QuerySet[Organisation]:
+    """Organisations the user belongs to (optionally with a given role)."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    memberships = Membership.objects.filter(user=user)
+    if role is not None:
+        memberships = memberships.filter(role=role)
+    return Organisation.objects.filter(pk__in=memberships.values("organisation_id"))
+
+
+def reviewer_organisation_ids(user: Any) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(Membership.objects.filter(user=user, role=Role.REVIEWER).values_list("organisation_id", flat=True))
+
+
+def is_reviewer(user: Any) -> bool:
+    return bool(reviewer_organisation_ids(user))

@@ -1,0 +1,102 @@
+"""Account changes that matter: invitations. Transactions, audit rows, mail after commit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from portal import audit
+from portal.models import Invitation, Membership, Organisation, User
+
+
+class AccountError(Exception):
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(
+    *, email: str, organisation: Organisation, role: str, language: str, inviter: User, accept_url_for: object
+) -> tuple[Invitation, str]:
+    """Create an invitation and e-mail its single-use link once the transaction commits.
+
+    ``accept_url_for(token)`` builds the absolute link in the invitation's language.
+    """
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            email=email.lower(),
+            organisation=organisation,
+            role=role,
+            language=language,
+            token_hash=hash_token(token),
+            invited_by=inviter,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
+        )
+        audit.record(
+            action="portal.invitation.created",
+            obj=invitation,
+            actor=inviter,
+            changes={"email": [None, invitation.email], "organisation": [None, str(organisation)], "role": [None, role]},
+        )
+        with translation.override(language):
+            url = accept_url_for(token)  # type: ignore[operator]
+            subject = _("You are invited to join %(org)s on Observatorio 1325") % {"org": organisation.name}
+            body = render_to_string(
+                "portal/email/invitation.txt",
+                {"invitation": invitation, "url": url, "days": settings.INVITATION_DAYS},
+            )
+        transaction.on_commit(lambda: send_mail(subject, body, None, [invitation.email]))
+    return invitation, token
+
+
+def find_invitation(token: str) -> Invitation | None:
+    return Invitation.objects.select_related("organisation").filter(token_hash=hash_token(token)).first()
+
+
+def accept_invitation(
+    *, token: str, user: User | None = None, full_name: str = "", password: str = ""
+) -> tuple[Invitation, User]:
+    """Use an invitation once: create the account (or use ``user``) and add the membership."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().select_related("organisation").filter(token_hash=hash_token(token)).first()
+        )
+        if invitation is None or not invitation.is_usable:
+            raise AccountError(_("This invitation has expired or has already been used. Ask a moderator for a new one."))
+        if user is None:
+            if User.objects.filter(email__iexact=invitation.email).exists():
+                raise AccountError(_("Log in with your existing account to accept this invitation."))
+            user = User.objects.create_user(
+                email=invitation.email, password=password, full_name=full_name, preferred_language=invitation.language
+            )
+            audit.record(action="portal.user.created", obj=user, actor=user, reason="invitation accepted")
+        elif user.email.lower() != invitation.email:
+            raise AccountError(_("This invitation was sent to another e-mail address."))
+        try:
+            with transaction.atomic():
+                Membership.objects.create(user=user, organisation=invitation.organisation, role=invitation.role)
+        except IntegrityError:
+            Membership.objects.filter(user=user, organisation=invitation.organisation).update(role=invitation.role)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit.record(
+            action="portal.invitation.accepted",
+            obj=invitation,
+            actor=user,
+            changes={"membership": [None, f"{invitation.organisation} ({invitation.role})"]},
+        )
+    return invitation, user
