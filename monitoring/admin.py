@@ -117,7 +117,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 class AttachmentInline(admin.TabularInline):
     model = EvidenceAttachment
     extra = 0
-    fields = ["original_name", "content_type", "size", "sha256", "uploaded_by", "created_at"]
+    fields = ("original_name", "content_type", "size", "sha256", "uploaded_by", "created_at")
     readonly_fields = fields
     can_delete = False
 
@@ -135,7 +135,7 @@ class EvidenceAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "plan"]
     date_hierarchy = "created_at"
     inlines = [AttachmentInline]
-    readonly_fields = [f.name for f in Evidence._meta.fields] + ["indicators", "regions", "institutions"]
+    readonly_fields = [*(f.name for f in Evidence._meta.fields), "indicators", "regions", "institutions"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

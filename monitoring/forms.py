@@ -16,8 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from monitoring.widgets import DisclosureCheckboxes
-from monitoring.files import ACCEPT_ATTRIBUTE, CheckedFile, clean_filename, FileRejected, inspect_upload, too_large_message
+from monitoring.files import (
+    ACCEPT_ATTRIBUTE,
+    CheckedFile,
+    FileRejected,
+    clean_filename,
+    inspect_upload,
+    too_large_message,
+)
 from monitoring.models import (
     Evidence,
     EvidenceKind,
@@ -30,6 +36,7 @@ from monitoring.models import (
     Unit,
     Visibility,
 )
+from monitoring.widgets import DisclosureCheckboxes
 from portal.models import Organisation
 
 
@@ -104,7 +111,9 @@ class EvidenceForm(forms.Form):
         required=False,
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=gettext_lazy("What the source says, and any caveat a reviewer should know (cumulative, one institution only…)."),
+        help_text=gettext_lazy(
+            "What the source says, and any caveat a reviewer should know (cumulative, one institution only…)."
+        ),
     )
     source_url = forms.URLField(
         label=gettext_lazy("Source URL"),
@@ -176,13 +185,14 @@ class EvidenceForm(forms.Form):
         self.evidence = evidence
         self.oversized = oversized or []
         self.checked_files: list[CheckedFile] = []
-        self.fields["organisation"].queryset = organisations
+        fields: dict[str, Any] = self.fields
+        fields["organisation"].queryset = organisations
         if evidence is not None or organisations.count() == 1:
             del self.fields["organisation"]
-        self.fields["indicators"].choices = indicator_choices(plan)
-        self.fields["institutions"].queryset = Institution.objects.filter(plan_roles__plan=plan).order_by("code")
-        self.fields["institutions"].label_from_instance = lambda inst: f"{inst.code} — {inst.name}"
-        self.fields["regions"].label_from_instance = lambda region: region.name
+        fields["indicators"].choices = indicator_choices(plan)
+        fields["institutions"].queryset = Institution.objects.filter(plan_roles__plan=plan).order_by("code")
+        fields["institutions"].label_from_instance = lambda inst: f"{inst.code} — {inst.name}"
+        fields["regions"].label_from_instance = lambda region: region.name
         self.fields["attachments"].help_text = _(
             "PDF, PNG, JPEG, WebP, CSV, XLSX, DOCX, ODT or ODS; up to %(file)s each and %(total)s per item. "
             "Photos are cleaned of location and camera data."
@@ -260,9 +270,7 @@ class EvidenceForm(forms.Form):
                 errors.append(exc.message)
         existing = list(self.evidence.attachments.all()) if self.evidence else []
         if len(existing) + len(uploads) > settings.MAX_ATTACHMENTS_PER_ITEM:
-            errors.append(
-                _("An item can have at most %(count)s files.") % {"count": settings.MAX_ATTACHMENTS_PER_ITEM}
-            )
+            errors.append(_("An item can have at most %(count)s files.") % {"count": settings.MAX_ATTACHMENTS_PER_ITEM})
         total = sum(a.size for a in existing) + sum(f.size for f in self.checked_files)
         if total > settings.MAX_UPLOAD_TOTAL_SIZE:
             errors.append(
@@ -275,7 +283,7 @@ class EvidenceForm(forms.Form):
         return uploads
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         self._clean_period(data)
         self._clean_value(data)
         if self.submitting:
@@ -309,10 +317,14 @@ class EvidenceForm(forms.Form):
             self.add_error("reported_value", _("Choose the indicator this value measures."))
             return
         if not units <= {Unit.COUNT, Unit.PERCENTAGE}:
-            self.add_error("reported_value", _("A value can only be given for indicators measured as a number or a percentage."))
+            self.add_error(
+                "reported_value", _("A value can only be given for indicators measured as a number or a percentage.")
+            )
             return
         if len(units) > 1:
-            self.add_error("reported_value", _("The chosen indicators use different units; log the value once per unit."))
+            self.add_error(
+                "reported_value", _("The chosen indicators use different units; log the value once per unit.")
+            )
             return
         unit = units.pop()
         if unit == Unit.PERCENTAGE and not (0 <= value <= 100):
@@ -365,7 +377,7 @@ class EvidenceForm(forms.Form):
         """Names of files sent with a form that failed: browsers cannot keep them, so say which."""
         if not self.is_bound or not self.errors:
             return []
-        return [clean_filename(f.name) for f in self.files.getlist("attachments")]
+        return [clean_filename(f.name or "") for f in self.files.getlist("attachments")]
 
 
 def initial_from(evidence: Evidence) -> dict[str, Any]:
@@ -392,10 +404,14 @@ def initial_from(evidence: Evidence) -> dict[str, Any]:
 class EvidenceFilterForm(forms.Form):
     """Filters of 'My organisation's evidence'. Unknown values are ignored, never an error page."""
 
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", gettext_lazy("All")), *EvidenceStatus.choices])
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), required=False, choices=[("", gettext_lazy("All")), *EvidenceStatus.choices]
+    )
     indicator = forms.CharField(label=gettext_lazy("Indicator code"), required=False, max_length=20)
     year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=1990, max_value=2100)
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False, choices=[("", gettext_lazy("All")), *EvidenceKind.choices])
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), required=False, choices=[("", gettext_lazy("All")), *EvidenceKind.choices]
+    )
     visibility = forms.ChoiceField(
         label=gettext_lazy("Visibility"), required=False, choices=[("", gettext_lazy("All")), *Visibility.choices]
     )
@@ -403,5 +419,7 @@ class EvidenceFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            css = "form-select form-select-sm" if isinstance(field, forms.ChoiceField) else "form-control form-control-sm"
+            css = (
+                "form-select form-select-sm" if isinstance(field, forms.ChoiceField) else "form-control form-control-sm"
+            )
             field.widget.attrs["class"] = css

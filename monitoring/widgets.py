@@ -17,7 +17,7 @@ class DisclosureCheckboxes(forms.widgets.ChoiceWidget):
     input_type = "checkbox"
     template_name = "components/widgets/disclosure_checkboxes.html"
 
-    def __init__(self, attrs: dict[str, Any] | None = None, summary: str = "") -> None:
+    def __init__(self, attrs: dict[str, Any] | None = None, summary: Any = "") -> None:
         super().__init__(attrs)
         self.summary = summary
 
@@ -29,7 +29,9 @@ class DisclosureCheckboxes(forms.widgets.ChoiceWidget):
             if group_name is None and groups and groups[-1]["ungrouped"]:
                 groups[-1]["options"].extend(options)
             else:
-                groups.append({"name": group_name or self.summary, "options": list(options), "ungrouped": group_name is None})
+                groups.append(
+                    {"name": group_name or self.summary, "options": list(options), "ungrouped": group_name is None}
+                )
         for group in groups:
             group["selected"] = sum(1 for option in group["options"] if option["selected"])
         context["widget"]["groups"] = groups

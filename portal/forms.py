@@ -40,7 +40,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("E-mail address")
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
-        self.fields["username"].max_length = 254
+        self.fields["username"].max_length = 254  # type: ignore[attr-defined]
         self.helper = _helper()
 
 
@@ -87,9 +87,7 @@ class InvitationForm(forms.Form):
         choices=Role.choices,
         help_text=gettext_lazy("Members log evidence. Reviewers also write and publish shadow reports."),
     )
-    language = forms.ChoiceField(
-        label=gettext_lazy("Language of the invitation e-mail"), choices=settings.LANGUAGES
-    )
+    language = forms.ChoiceField(label=gettext_lazy("Language of the invitation e-mail"), choices=settings.LANGUAGES)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,7 +122,7 @@ class AcceptInvitationForm(forms.Form):
         return str(self.cleaned_data["full_name"]).strip()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The two passwords differ."))

@@ -49,7 +49,11 @@ def invite(
             action="portal.invitation.created",
             obj=invitation,
             actor=inviter,
-            changes={"email": [None, invitation.email], "organisation": [None, str(organisation)], "role": [None, role]},
+            changes={
+                "email": [None, invitation.email],
+                "organisation": [None, str(organisation)],
+                "role": [None, role],
+            },
         )
         with translation.override(language):
             url = accept_url_for(token)  # type: ignore[operator]
@@ -72,10 +76,15 @@ def accept_invitation(
     """Use an invitation once: create the account (or use ``user``) and add the membership."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update().select_related("organisation").filter(token_hash=hash_token(token)).first()
+            Invitation.objects.select_for_update()
+            .select_related("organisation")
+            .filter(token_hash=hash_token(token))
+            .first()
         )
         if invitation is None or not invitation.is_usable:
-            raise AccountError(_("This invitation has expired or has already been used. Ask a moderator for a new one."))
+            raise AccountError(
+                _("This invitation has expired or has already been used. Ask a moderator for a new one.")
+            )
         if user is None:
             if User.objects.filter(email__iexact=invitation.email).exists():
                 raise AccountError(_("Log in with your existing account to accept this invitation."))

@@ -11,7 +11,9 @@ urlpatterns = [
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
-            template_name="portal/login.html", authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+            template_name="portal/login.html",
+            authentication_form=EmailAuthenticationForm,
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),

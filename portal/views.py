@@ -52,10 +52,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    user: User = request.user  # type: ignore[assignment]  # login_required
+    before = {"full_name": user.full_name, "preferred_language": user.preferred_language}
+    form = ProfileForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            before = {"full_name": request.user.full_name, "preferred_language": request.user.preferred_language}  # type: ignore[union-attr]
             user = form.save()
             changes = {k: [v, getattr(user, k)] for k, v in before.items() if getattr(user, k) != v}
             if changes:
@@ -69,7 +70,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/profile.html",
-        {"form": form, "memberships": request.user.memberships.select_related("organisation")},  # type: ignore[union-attr]
+        {"form": form, "memberships": user.memberships.select_related("organisation")},
     )
 
 
@@ -119,7 +120,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             if existing:
                 if not request.user.is_authenticated:
                     return redirect(f"{reverse('portal:login')}?next={request.path}")
-                _inv, user = services.accept_invitation(token=token, user=request.user)  # type: ignore[arg-type]
+                _inv, user = services.accept_invitation(token=token, user=request.user)
             elif form is not None and form.is_valid():
                 _inv, user = services.accept_invitation(
                     token=token, full_name=form.cleaned_data["full_name"], password=form.cleaned_data["password1"]
@@ -130,9 +131,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except services.AccountError as exc:
             messages.error(request, exc.message)
             return render(request, "portal/invitation_accept.html", {"invitation": invitation, "form": form})
-        messages.success(
-            request, _("Welcome to %(org)s on Observatorio 1325.") % {"org": invitation.organisation.name}
-        )
+        messages.success(request, _("Welcome to %(org)s on Observatorio 1325.") % {"org": invitation.organisation.name})
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(
         request, "portal/invitation_accept.html", {"invitation": invitation, "form": form, "existing": existing}

@@ -22,7 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def saved(obj, create, extracted, **kwargs):  # noqa: N805
+    def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -65,6 +65,6 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     visibility = Visibility.PUBLIC
 
     @factory.post_generation
-    def indicators(obj, create, extracted, **kwargs):  # noqa: N805
+    def indicators(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.indicators.set(extracted)

@@ -84,7 +84,7 @@ def _store_files(evidence: Evidence, files: Iterable[CheckedFile], actor: User, 
             uploaded_by=actor,
         )
         attachment.file.save("upload", ContentFile(checked.content), save=False)
-        stored.append(attachment.file.name)
+        stored.append(str(attachment.file.name))
         attachment.save()
         audit.record(
             action="monitoring.evidence.attachment_added",
@@ -221,9 +221,9 @@ def missing_for_submission(evidence: Evidence) -> list[str]:
     missing = []
     for name in ("kind", "summary", "source_date", "period_start", "language", "visibility"):
         if not getattr(evidence, name):
-            missing.append(str(Evidence._meta.get_field(name).verbose_name))
+            missing.append(str(getattr(Evidence._meta.get_field(name), "verbose_name", name)))
     if not evidence.indicators.exists():
-        missing.append(str(Evidence._meta.get_field("indicators").verbose_name))
+        missing.append(str(getattr(Evidence._meta.get_field("indicators"), "verbose_name", "indicators")))
     if not evidence.source_url and not evidence.attachments.exists():
         missing.append(_("a source URL or an attached file"))
     return missing
@@ -236,7 +236,7 @@ def delete_draft(*, evidence: Evidence, actor: User) -> None:
         _check_member(locked.organisation, actor)
         if locked.status != EvidenceStatus.DRAFT:
             raise EvidenceError(_("Only drafts can be deleted; submitted evidence is kept."))
-        names = [a.file.name for a in locked.attachments.all()]
+        names = [str(a.file.name) for a in locked.attachments.all()]
         audit.record(
             action="monitoring.evidence.draft_deleted",
             obj=locked,
@@ -253,7 +253,7 @@ def remove_attachment(*, attachment: EvidenceAttachment, actor: User) -> None:
         _check_member(evidence.organisation, actor)
         if evidence.status not in EDITABLE_STATUSES:
             raise EvidenceError(_("Files of submitted evidence cannot be removed."))
-        name = attachment.file.name
+        name = str(attachment.file.name)
         audit.record(
             action="monitoring.evidence.attachment_removed",
             obj=evidence,

@@ -252,5 +252,3 @@ def _int(value: str | None) -> int:
         return int(value or "")
     except ValueError:
         return 0
-
-

@@ -75,6 +75,7 @@ def test_an_unknown_uuid_answers_exactly_like_a_forbidden_one(client, cast, mx_p
     if role not in ("member", "reviewer", "moderator"):
         forbidden = client.get(f"/es/evidence/{item.uuid}/")
         assert forbidden.status_code == 404
+
         def normalise(body: bytes, value: uuid.UUID) -> bytes:
             body = body.replace(str(value).encode(), b"X")
             return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", body)
@@ -103,7 +104,9 @@ def test_nobody_outside_the_organisation_can_edit_submit_or_delete(client, cast,
     assert EvidenceAttachment.objects.filter(pk=attachment.pk).exists()
 
 
-@pytest.mark.parametrize(("method", "url"), [*WRITE_URLS, ("get", "/es/workspace/evidence/"), ("get", "/es/workspace/evidence/new/")])
+@pytest.mark.parametrize(
+    ("method", "url"), [*WRITE_URLS, ("get", "/es/workspace/evidence/"), ("get", "/es/workspace/evidence/new/")]
+)
 def test_anonymous_visitors_are_sent_to_log_in(client, cast, mx_plan, method, url):
     item, _ = make_item(cast, mx_plan, "draft", "public")
     response = getattr(client, method)(url.format(uuid=item.uuid))
@@ -122,7 +125,9 @@ def test_members_of_the_organisation_can_open_the_workspace_pages(client, cast, 
 
 def test_the_workspace_list_shows_only_my_organisations_items(client, cast, mx_plan):
     mine, _ = make_item(cast, mx_plan, "draft", "confidential")
-    theirs = EvidenceFactory(organisation=cast.data_civica, submitted_by=cast.other_member, plan=mx_plan, title="Theirs")
+    theirs = EvidenceFactory(
+        organisation=cast.data_civica, submitted_by=cast.other_member, plan=mx_plan, title="Theirs"
+    )
     client.force_login(cast.member)
     html = client.get("/es/workspace/evidence/").content.decode()
     assert mine.title in html
@@ -148,7 +153,7 @@ def test_submitted_items_are_read_only_for_their_members(client, cast, mx_plan):
 
 
 def test_download_headers_force_a_download_with_the_real_type(client, cast, mx_plan):
-    item, attachment = make_item(cast, mx_plan, "approved", "public")
+    _item, attachment = make_item(cast, mx_plan, "approved", "public")
     response = client.get(f"/es/files/{attachment.uuid}/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -160,7 +165,7 @@ def test_download_headers_force_a_download_with_the_real_type(client, cast, mx_p
 
 
 def test_hashes_and_history_are_for_members_and_moderators_only(client, cast, mx_plan):
-    item, attachment = make_item(cast, mx_plan, "approved", "public")
+    item, _attachment = make_item(cast, mx_plan, "approved", "public")
     assert "0" * 64 not in client.get(f"/es/evidence/{item.uuid}/").content.decode()
     client.force_login(cast.member)
     assert "0" * 64 in client.get(f"/es/evidence/{item.uuid}/").content.decode()

@@ -6,10 +6,23 @@ import hashlib
 import io
 
 import pytest
+from django.utils import translation
 from PIL import Image
 
 from monitoring.files import FileRejected, clean_filename, inspect_upload
 from tests import files
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+def test_reasons_are_given_in_the_readers_language():
+    with translation.override("es"), pytest.raises(FileRejected) as excinfo:
+        inspect_upload(files.upload("vacío.pdf", b""))
+    assert excinfo.value.message == "“vacío.pdf” está vacío."
 
 
 @pytest.mark.parametrize(
@@ -48,7 +61,11 @@ def test_every_accepted_type_is_recognised_from_its_content(name, content, expec
         ("roto.pdf", b"%PDF-1.4\n1 0 obj << >> endobj\n", "damaged or incomplete"),
         ("roto.png", b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 50, "damaged image"),
         ("archivo.zip", files.zip_bytes({"a.txt": b"hola"}), "not an accepted type"),
-        ("bomba.docx", files.zip_bytes({"[Content_Types].xml": b"x", "word/document.xml": b"\x00" * 5_000_000}), "expands to far more"),
+        (
+            "bomba.docx",
+            files.zip_bytes({"[Content_Types].xml": b"x", "word/document.xml": b"\x00" * 5_000_000}),
+            "expands to far more",
+        ),
         ("binario.csv", b"a,b\n\x00\x01\x02", "not an accepted type"),
         ("audio.pdf", b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\x00" * 100, "not an accepted type"),
     ],
@@ -93,7 +110,7 @@ def test_image_metadata_is_removed_from_png_and_webp_too():
     [
         ("../../etc/passwd", "passwd"),
         ("C:\\Users\\ana\\informe final.pdf", "informe final.pdf"),
-        ('<img src=x onerror=alert(1)>.pdf', "img src=x onerror=alert(1).pdf"),
+        ("<img src=x onerror=alert(1)>.pdf", "img src=x onerror=alert(1).pdf"),
         ("nul\x00byte.pdf", "nulbyte.pdf"),
         ("", "file"),
         ("a" * 300 + ".pdf", "a" * 137 + ".pdf"),

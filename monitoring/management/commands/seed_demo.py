@@ -57,14 +57,16 @@ def _source_date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Create demo organisations, accounts (password: %s) and evidence." % DEMO_PASSWORD
+    help = f"Create demo organisations, accounts (password: {DEMO_PASSWORD}) and evidence."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never on a live site).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
-            raise CommandError("seed_demo creates accounts with a published password; it refuses to run with DEBUG off.")
+            raise CommandError(
+                "seed_demo creates accounts with a published password; it refuses to run with DEBUG off."
+            )
         plan = Plan.objects.filter(slug="mx-pna-1325-2021").first()
         if plan is None:
             import_catalogue(data=read_catalogue(settings.DEFAULT_PLAN_FILE))
