@@ -1,8 +1,10 @@
 """The catalogue in the Django admin, with inlines, search and filters."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from monitoring.models import (
@@ -17,6 +19,8 @@ from monitoring.models import (
     PlanInstitution,
 )
 from monitoring.services.catalogue import retire_items
+from monitoring.services.evidence import EvidenceError
+from monitoring.services.moderation import approve_evidence
 
 
 class PillarInline(admin.TabularInline):
@@ -129,13 +133,32 @@ class AttachmentInline(admin.TabularInline):
 class EvidenceAdmin(admin.ModelAdmin):
     """Read-only here: every change of evidence goes through the services (and the audit trail)."""
 
-    list_display = ["title", "organisation", "status", "visibility", "kind", "created_at"]
+    list_display = ["title", "organisation", "status", "visibility", "kind", "created_at", "moderation_link"]
     list_filter = ["status", "visibility", "kind", "organisation", "plan"]
     search_fields = ["title", "summary", "source_url", "uuid"]
     list_select_related = ["organisation", "plan"]
     date_hierarchy = "created_at"
     inlines = [AttachmentInline]
+    actions = ["approve"]
     readonly_fields = [*(f.name for f in Evidence._meta.fields), "indicators", "regions", "institutions"]
+
+    @admin.display(description=_("Moderation"))
+    def moderation_link(self, obj: Evidence) -> str:
+        if obj.status == "draft":
+            return "—"
+        url = reverse("monitoring:moderation_item", kwargs={"uuid": obj.uuid})
+        return format_html('<a href="{}">{}</a>', url, _("Open"))
+
+    @admin.action(description=_("Approve the selected submitted evidence (same rules as the moderation page)"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[Evidence]) -> None:
+        approved = 0
+        for evidence in queryset.filter(status="submitted"):
+            try:
+                approve_evidence(evidence=evidence, moderator=request.user)  # type: ignore[arg-type]
+                approved += 1
+            except EvidenceError as exc:
+                self.message_user(request, f"{evidence}: {exc.message}", level=messages.ERROR)
+        self.message_user(request, _("%(count)d item(s) approved.") % {"count": approved})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -169,6 +169,14 @@ class EvidenceForm(forms.Form):
         ),
     )
 
+    note = forms.CharField(
+        label=gettext_lazy("Note for the moderators (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Sent with the submission; useful when you answer a request for changes."),
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -232,6 +240,7 @@ class EvidenceForm(forms.Form):
             ),
             Fieldset(_("Files"), "attachments"),
             Fieldset(_("Visibility"), "visibility"),
+            "note",
         )
 
     # -- field rules ---------------------------------------------------------------------------

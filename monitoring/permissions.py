@@ -40,3 +40,18 @@ def get_attachment_for_user(user: Any, uuid: UUID | str) -> EvidenceAttachment:
 def can_see_custody(user: Any, evidence: Evidence) -> bool:
     """Hashes, uploaders and history are for the organisation's members and moderators."""
     return is_moderator(user) or organisations_of(user).filter(pk=evidence.organisation_id).exists()
+
+
+def get_evidence_for_moderator(user: Any, uuid: UUID | str) -> Evidence:
+    """Any item that has been submitted at least once, for moderators only; 404 for everyone else."""
+    if not is_moderator(user):
+        raise Http404
+    return get_object_or_404(
+        Evidence.objects.exclude(status="draft").select_related("plan", "organisation", "submitted_by"), uuid=uuid
+    )
+
+
+def require_moderator(user: Any) -> None:
+    """Moderation pages do not exist for anyone else."""
+    if not is_moderator(user):
+        raise Http404

@@ -24,3 +24,13 @@ urlpatterns += [
     path("files/<uuid:uuid>/", workspace.attachment_download, name="attachment_download"),
     path("files/<uuid:uuid>/remove/", workspace.attachment_remove, name="attachment_remove"),
 ]
+
+from monitoring.views import moderation  # noqa: E402
+
+urlpatterns += [
+    path("moderation/", moderation.queue, name="moderation_queue"),
+    path("moderation/bulk/", moderation.bulk_approve, name="moderation_bulk"),
+    path("moderation/audit/", moderation.audit_log, name="audit_log"),
+    path("moderation/<uuid:uuid>/", moderation.item, name="moderation_item"),
+    path("workspace/evidence/<uuid:uuid>/withdraw/", workspace.evidence_withdraw, name="evidence_withdraw"),
+]

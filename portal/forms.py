@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.models import Organisation, Role, User
+from portal.permissions import is_moderator
 
 
 def _helper() -> FormHelper:
@@ -66,13 +67,15 @@ class ChangePasswordForm(PasswordChangeForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "preferred_language"]
+        fields = ["full_name", "preferred_language", "notification_frequency"]
         help_texts = {"preferred_language": gettext_lazy("Used for the site and the e-mails we send you.")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["full_name"].label = _("Full name")
         self.fields["preferred_language"].label = _("Language")
+        if not is_moderator(self.instance):
+            del self.fields["notification_frequency"]
         self.helper = _helper()
 
     def clean_full_name(self) -> str:

@@ -50,6 +50,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    notification_frequency = models.CharField(
+        _("e-mail about new submissions"),
+        max_length=10,
+        choices=[
+            ("immediate", _("One e-mail per submission")),
+            ("daily", _("One daily digest")),
+            ("never", _("No e-mail")),
+        ],
+        default="immediate",
+        help_text=_("For moderators: how to hear about evidence waiting for review."),
+    )
+    last_digest_at = models.DateTimeField(_("last digest sent"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -179,3 +191,44 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class NotificationFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", _("One e-mail per submission")
+    DAILY = "daily", _("One daily digest")
+    NEVER = "never", _("No e-mail")
+
+
+class MailStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed for good")
+
+
+class OutgoingMail(models.Model):
+    """The outbox: mail is written in the same transaction as the change it reports, and delivered after commit.
+
+    A mail server that fails never loses a decision: the row stays pending and
+    `manage.py send_queued_mail` (run by a scheduler or a worker) retries it.
+    """
+
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=MailStatus.choices, default=MailStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mail")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=MailStatus.values), name="outgoingmail_status_valid")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

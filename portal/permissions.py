@@ -34,3 +34,17 @@ def reviewer_organisation_ids(user: Any) -> set[int]:
 
 def is_reviewer(user: Any) -> bool:
     return bool(reviewer_organisation_ids(user))
+
+
+def moderators() -> QuerySet[Any]:
+    """Active staff who hold the moderate permission directly, through a group, or as superusers."""
+    from django.db.models import Q
+
+    from portal.models import User
+
+    holds = (
+        Q(is_superuser=True)
+        | Q(user_permissions__codename="moderate", user_permissions__content_type__app_label="portal")
+        | Q(groups__permissions__codename="moderate", groups__permissions__content_type__app_label="portal")
+    )
+    return User.objects.filter(holds, is_active=True, is_staff=True).distinct()

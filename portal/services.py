@@ -7,13 +7,12 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import audit
+from portal.mail import queue_mail
 from portal.models import Invitation, Membership, Organisation, User
 
 
@@ -57,12 +56,12 @@ def invite(
         )
         with translation.override(language):
             url = accept_url_for(token)  # type: ignore[operator]
-            subject = _("You are invited to join %(org)s on Observatorio 1325") % {"org": organisation.name}
-            body = render_to_string(
-                "portal/email/invitation.txt",
-                {"invitation": invitation, "url": url, "days": settings.INVITATION_DAYS},
-            )
-        transaction.on_commit(lambda: send_mail(subject, body, None, [invitation.email]))
+        queue_mail(
+            to=invitation.email,
+            template="portal/email/invitation",
+            context={"invitation": invitation, "url": url, "days": settings.INVITATION_DAYS},
+            language=language,
+        )
     return invitation, token
 
 

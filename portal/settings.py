@@ -205,3 +205,5 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload streams to a temporary file, nev
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
 # Invitations to join an organisation expire after this many days.
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+# Absolute base of links in e-mail (no trailing slash).
+SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

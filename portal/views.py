@@ -53,7 +53,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]  # login_required
-    before = {"full_name": user.full_name, "preferred_language": user.preferred_language}
+    before = {
+        "full_name": user.full_name,
+        "preferred_language": user.preferred_language,
+        "notification_frequency": user.notification_frequency,
+    }
     form = ProfileForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

@@ -14,19 +14,25 @@ from monitoring.models.catalogue import (
     Wording,
 )
 from monitoring.models.evidence import (
+    ALLOWED_TRANSITIONS,
     EDITABLE_STATUSES,
+    EntryKind,
     Evidence,
     EvidenceAttachment,
     EvidenceKind,
     EvidenceLanguage,
     EvidenceStatus,
+    ModerationEntry,
     Region,
     Visibility,
+    transition_allowed,
 )
 
 __all__ = [
+    "ALLOWED_TRANSITIONS",
     "EDITABLE_STATUSES",
     "Direction",
+    "EntryKind",
     "Evidence",
     "EvidenceAttachment",
     "EvidenceKind",
@@ -35,6 +41,7 @@ __all__ = [
     "Indicator",
     "Institution",
     "LineOfAction",
+    "ModerationEntry",
     "Objective",
     "Pillar",
     "Placement",
@@ -46,4 +53,5 @@ __all__ = [
     "Unit",
     "Visibility",
     "Wording",
+    "transition_allowed",
 ]

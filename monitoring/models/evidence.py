@@ -50,6 +50,20 @@ class EvidenceLanguage(models.TextChoices):
 
 EDITABLE_STATUSES = (EvidenceStatus.DRAFT, EvidenceStatus.CHANGES_REQUESTED)
 
+# The whole lifecycle. Only services/evidence.py and services/moderation.py change `status`, through this table.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    EvidenceStatus.DRAFT: {EvidenceStatus.SUBMITTED},
+    EvidenceStatus.SUBMITTED: {EvidenceStatus.APPROVED, EvidenceStatus.REJECTED, EvidenceStatus.CHANGES_REQUESTED},
+    EvidenceStatus.CHANGES_REQUESTED: {EvidenceStatus.SUBMITTED},
+    EvidenceStatus.APPROVED: {EvidenceStatus.WITHDRAWN},
+    EvidenceStatus.REJECTED: set(),
+    EvidenceStatus.WITHDRAWN: set(),
+}
+
+
+def transition_allowed(current: str, new: str) -> bool:
+    return new in ALLOWED_TRANSITIONS.get(current, set())
+
 
 class Region(BilingualMixin, models.Model):
     """A Mexican state, or 'national' / 'abroad'."""
@@ -182,3 +196,33 @@ class EvidenceAttachment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("monitoring:attachment_download", kwargs={"uuid": self.uuid})
+
+
+class EntryKind(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ModerationEntry(models.Model):
+    """The conversation about one item: each submission (with the submitter's note) and each decision.
+
+    Append-only; the submitter sees it on the item page, moderators on the moderation page.
+    """
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="moderation_entries")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("what happened"), max_length=20, choices=EntryKind.choices)
+    text = models.TextField(_("reason or note"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("moderation entry")
+        verbose_name_plural = _("moderation entries")
+        constraints = [_choices("kind", EntryKind, "moderationentry_kind_valid")]
+        indexes = [models.Index(fields=["evidence", "created_at"], name="moderation_entry_item_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.evidence}"

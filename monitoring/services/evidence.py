@@ -17,8 +17,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from monitoring import notifications
 from monitoring.files import CheckedFile
-from monitoring.models import EDITABLE_STATUSES, Evidence, EvidenceAttachment, EvidenceStatus
+from monitoring.models import (
+    EDITABLE_STATUSES,
+    EntryKind,
+    Evidence,
+    EvidenceAttachment,
+    EvidenceStatus,
+    ModerationEntry,
+    transition_allowed,
+)
 from portal import audit
 from portal.models import Organisation, User
 
@@ -115,6 +124,7 @@ def create_evidence(
     fields: dict[str, Any],
     files: list[CheckedFile],
     submit: bool,
+    note: str = "",
 ) -> Evidence:
     """Create an item as a draft (or submitted straight away) with its attachments."""
     _check_member(organisation, author)
@@ -134,7 +144,7 @@ def create_evidence(
             )
             _store_files(evidence, files, author, stored)
             if submit:
-                _submit_locked(evidence, author)
+                _submit_locked(evidence, author, note)
     except BaseException:
         _discard(stored)
         raise
@@ -149,6 +159,7 @@ def update_evidence(
     files: list[CheckedFile],
     expected_version: int,
     submit: bool,
+    note: str = "",
 ) -> Evidence:
     """Save an edit of a draft (or of an item whose changes were requested), optionally submitting it."""
     stored: list[str] = []
@@ -179,15 +190,15 @@ def update_evidence(
                 audit.record(action="monitoring.evidence.updated", obj=locked, actor=actor, changes=changes)
             _store_files(locked, files, actor, stored)
             if submit:
-                _submit_locked(locked, actor)
+                _submit_locked(locked, actor, note)
     except BaseException:
         _discard(stored)
         raise
     return locked
 
 
-def _submit_locked(evidence: Evidence, actor: User) -> None:
-    if evidence.status not in EDITABLE_STATUSES:
+def _submit_locked(evidence: Evidence, actor: User, note: str = "") -> None:
+    if not transition_allowed(evidence.status, EvidenceStatus.SUBMITTED):
         raise EvidenceError(_("Only a draft or an item with requested changes can be submitted."))
     missing = missing_for_submission(evidence)
     if missing:
@@ -201,10 +212,13 @@ def _submit_locked(evidence: Evidence, actor: User) -> None:
         obj=evidence,
         actor=actor,
         changes={"status": [before, EvidenceStatus.SUBMITTED]},
+        reason=note,
     )
+    ModerationEntry.objects.create(evidence=evidence, author=actor, kind=EntryKind.SUBMITTED, text=note.strip())
+    notifications.evidence_submitted(evidence, actor)
 
 
-def submit_evidence(*, evidence: Evidence, actor: User, expected_version: int) -> Evidence:
+def submit_evidence(*, evidence: Evidence, actor: User, expected_version: int, note: str = "") -> Evidence:
     """Send a complete draft to the moderators."""
     with transaction.atomic():
         locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
@@ -212,7 +226,7 @@ def submit_evidence(*, evidence: Evidence, actor: User, expected_version: int) -
         if locked.version != expected_version:
             raise StaleEdit(_("Someone changed this item after you opened it. Check it and submit again."))
         locked.version += 1
-        _submit_locked(locked, actor)
+        _submit_locked(locked, actor, note)
     return locked
 
 

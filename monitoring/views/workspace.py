@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from monitoring.audit_labels import label_for
 from monitoring.forms import EvidenceFilterForm, EvidenceForm, initial_from
-from monitoring.models import Evidence, Indicator, Plan
+from monitoring.models import Evidence, Indicator, ModerationEntry, Plan
 from monitoring.permissions import (
     can_see_custody,
     get_attachment_for_user,
@@ -24,8 +24,10 @@ from monitoring.permissions import (
     get_evidence_for_user,
 )
 from monitoring.services import evidence as evidence_service
+from monitoring.services import moderation
+from monitoring.services.evidence import EvidenceError
 from portal.models import AuditEvent
-from portal.permissions import organisations_of
+from portal.permissions import is_moderator, organisations_of
 
 PAGE_SIZE = 25
 
@@ -49,6 +51,8 @@ def _evidence_form(request: HttpRequest, plan: Plan, evidence: Evidence | None =
 @require_safe
 def evidence_list(request: HttpRequest) -> HttpResponse:
     organisations = list(organisations_of(request.user))
+    if not organisations and is_moderator(request.user):
+        return redirect("monitoring:moderation_queue")
     if not organisations:
         return render(request, "monitoring/evidence_list.html", {"no_organisation": True})
     form = EvidenceFilterForm(request.GET or None)
@@ -104,6 +108,7 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
                 fields=form.evidence_fields(),
                 files=form.checked_files,
                 submit=form.submitting,
+                note=form.cleaned_data.get("note", ""),
             )
         except evidence_service.EvidenceError as exc:
             messages.error(request, exc.message)
@@ -139,6 +144,7 @@ def evidence_edit(request: HttpRequest, uuid: str) -> HttpResponse:
                 files=form.checked_files,
                 expected_version=expected,
                 submit=form.submitting,
+                note=form.cleaned_data.get("note", ""),
             )
         except evidence_service.StaleEdit as exc:
             messages.error(request, exc.message)
@@ -183,6 +189,15 @@ def evidence_detail(request: HttpRequest, uuid: str) -> HttpResponse:
             "history": history,
             "is_member": is_member,
             "missing": evidence_service.missing_for_submission(evidence) if is_member and evidence.is_editable else [],
+            "entries": (
+                list(
+                    ModerationEntry.objects.filter(evidence=evidence)
+                    .select_related("author")
+                    .order_by("created_at", "pk")
+                )
+                if custody
+                else []
+            ),
         },
     )
 
@@ -196,11 +211,30 @@ def evidence_submit(request: HttpRequest, uuid: str) -> HttpResponse:
             evidence=evidence,
             actor=request.user,  # type: ignore[arg-type]
             expected_version=_int(request.POST.get("version")),
+            note=request.POST.get("note", "")[:2000],
         )
     except evidence_service.EvidenceError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Submitted for review. A moderator will check it."))
+    return redirect(evidence.get_absolute_url())
+
+
+@login_required
+@require_POST
+def evidence_withdraw(request: HttpRequest, uuid: str) -> HttpResponse:
+    evidence = get_evidence_for_member(request.user, uuid)
+    try:
+        moderation.withdraw_evidence(
+            evidence=evidence,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", ""),
+            expected_version=_int(request.POST.get("version")),
+        )
+    except EvidenceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The evidence was withdrawn. It stays on record and is no longer public."))
     return redirect(evidence.get_absolute_url())
 
 

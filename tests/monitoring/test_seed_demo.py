@@ -33,10 +33,13 @@ def test_seed_demo_creates_organisations_people_and_evidence_from_real_figures(s
     assert Membership.objects.filter(role="member").count() == 3
     assert Membership.objects.filter(role="reviewer").count() == 3
     assert is_moderator(User.objects.get(email="moderadora@observatorio1325.demo"))
-    submitted = Evidence.objects.filter(status=EvidenceStatus.SUBMITTED)
-    assert submitted.count() == 10
-    i13 = submitted.filter(indicators__code="I13")
-    assert sorted(i13.values_list("reported_value", flat=True)) == [84, 257]
+    approved = Evidence.objects.filter(status=EvidenceStatus.APPROVED, visibility="public")
+    assert approved.count() == 8  # approved through the moderation service, with audit rows
+    waiting = Evidence.objects.filter(status=EvidenceStatus.SUBMITTED)
+    assert sorted(waiting.values_list("reported_value", flat=True)) == [84, 257]  # the contradictory MUCPAZ pair
+    from portal.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="monitoring.evidence.approved").count() == 8
     assert Evidence.objects.filter(status=EvidenceStatus.DRAFT, visibility="confidential").count() == 1
     assert User.objects.get(email="miembro@intersecta.demo").check_password("demo-password-1325")
 

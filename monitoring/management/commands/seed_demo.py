@@ -19,6 +19,7 @@ from django.db import transaction
 from monitoring.models import Evidence, EvidenceKind, Indicator, Institution, Plan, Region, Visibility
 from monitoring.services.catalogue_import import import_catalogue, read_catalogue
 from monitoring.services.evidence import create_evidence
+from monitoring.services.moderation import approve_evidence
 from portal.models import Membership, Organisation, Role, User
 
 DEMO_PASSWORD = "demo-password-1325"  # noqa: S105 - published on purpose, local demo only
@@ -74,7 +75,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             moderator = self.moderator()
             people = self.organisations()
-        created = self.evidence(plan, people)
+        created = self.evidence(plan, people, moderator)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {len(people)} organisations, moderator {moderator.email}, {created} new evidence items. "
@@ -109,7 +110,7 @@ class Command(BaseCommand):
             result.append((org, member, reviewer))
         return result
 
-    def evidence(self, plan: Plan, people: list[tuple[Organisation, User, User]]) -> int:
+    def evidence(self, plan: Plan, people: list[tuple[Organisation, User, User]], moderator: User) -> int:
         path = Path(settings.DEFAULT_PLAN_FILE).with_name("reported-values.yaml")
         values = yaml.safe_load(path.read_text(encoding="utf-8"))["values"]
         national = Region.objects.filter(code="MX-NAT")
@@ -121,7 +122,7 @@ class Command(BaseCommand):
             indicator = Indicator.objects.get(plan=plan, code=entry["indicator"])
             value = entry.get("value")
             year = int(entry["period"])
-            create_evidence(
+            item = create_evidence(
                 organisation=org,
                 author=member,
                 submit=True,
@@ -144,6 +145,9 @@ class Command(BaseCommand):
                     "visibility": Visibility.PUBLIC,
                 },
             )
+            # The two contradictory MUCPAZ figures stay in the queue, for a moderator to weigh.
+            if entry["indicator"] != "I13":
+                approve_evidence(evidence=item, moderator=moderator, note="Fuente verificada (demo).")
             created += 1
         org, member, _reviewer = people[1]
         title = "Testimonio de una policía estatal sobre la unidad de género (borrador confidencial)"

@@ -1,0 +1,158 @@
+"""Moderation decisions: approve, reject, ask for changes, withdraw.
+
+Each decision runs in one transaction that locks the evidence row, checks the
+transition against the lifecycle table, records a ModerationEntry and an audit
+event, and queues the submitter's e-mail (delivered after commit). When two
+moderators decide the same item at once, the row lock serialises them: the
+second sees the first's decision and gets AlreadyDecided naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+
+from monitoring import notifications
+from monitoring.models import EntryKind, Evidence, EvidenceStatus, ModerationEntry, transition_allowed
+from monitoring.services.evidence import EvidenceError
+from portal import audit
+from portal.models import User
+from portal.permissions import is_moderator, organisations_of
+
+MAX_REASON = 5000
+
+
+class AlreadyDecided(EvidenceError):
+    """Another decision won the race."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str
+    entry_kind: str
+    action: str
+    needs_reason: bool
+
+
+DECISIONS = {
+    "approve": Decision(EvidenceStatus.APPROVED, EntryKind.APPROVED, "monitoring.evidence.approved", False),
+    "reject": Decision(EvidenceStatus.REJECTED, EntryKind.REJECTED, "monitoring.evidence.rejected", True),
+    "request_changes": Decision(
+        EvidenceStatus.CHANGES_REQUESTED, EntryKind.CHANGES_REQUESTED, "monitoring.evidence.changes_requested", True
+    ),
+    "withdraw": Decision(EvidenceStatus.WITHDRAWN, EntryKind.WITHDRAWN, "monitoring.evidence.withdrawn", True),
+}
+
+
+def _last_decision(evidence: Evidence) -> ModerationEntry | None:
+    return (
+        ModerationEntry.objects.filter(evidence=evidence)
+        .exclude(kind=EntryKind.SUBMITTED)
+        .select_related("author")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _decide(*, evidence: Evidence, actor: User, decision: str, reason: str, expected_version: int | None) -> Evidence:
+    rule = DECISIONS[decision]
+    reason = (reason or "").strip()
+    if rule.needs_reason and not reason:
+        raise EvidenceError(_("Give a reason: the submitter will read it."))
+    if len(reason) > MAX_REASON:
+        raise EvidenceError(_("The reason is too long (at most %(max)s characters).") % {"max": MAX_REASON})
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update().select_related("organisation", "submitted_by").get(pk=evidence.pk)
+        if not transition_allowed(locked.status, rule.status) or (
+            expected_version is not None and locked.version != expected_version
+        ):
+            last = _last_decision(locked)
+            if last is not None and locked.status != EvidenceStatus.SUBMITTED:
+                raise AlreadyDecided(
+                    _(
+                        "This item was already decided: %(decision)s by %(who)s on %(when)s. "
+                        "Your decision was not recorded."
+                    )
+                    % {
+                        "decision": last.get_kind_display().lower(),
+                        "who": last.author,
+                        "when": date_format(localtime(last.created_at), "DATETIME_FORMAT"),
+                    }
+                )
+            raise AlreadyDecided(
+                _("This item changed while you were looking at it (now: %(status)s). Reload it and decide again.")
+                % {"status": locked.get_status_display().lower()}
+            )
+        if decision == "approve" and locked.submitted_by_id == actor.pk:
+            raise EvidenceError(_("You cannot approve evidence you submitted yourself; another moderator must."))
+        before = locked.status
+        locked.status = rule.status
+        locked.version += 1
+        locked.save(update_fields=["status", "version", "updated_at"])
+        entry = ModerationEntry.objects.create(evidence=locked, author=actor, kind=rule.entry_kind, text=reason)
+        audit.record(
+            action=rule.action, obj=locked, actor=actor, changes={"status": [before, rule.status]}, reason=reason
+        )
+        notifications.decision_made(locked, entry)
+    return locked
+
+
+def _require_moderator(actor: User) -> None:
+    if not is_moderator(actor):
+        raise EvidenceError(_("Only moderators can decide on evidence."))
+
+
+def approve_evidence(
+    *, evidence: Evidence, moderator: User, note: str = "", expected_version: int | None = None
+) -> Evidence:
+    """Approve a submitted item. A moderator may not approve what she submitted."""
+    _require_moderator(moderator)
+    return _decide(
+        evidence=evidence, actor=moderator, decision="approve", reason=note, expected_version=expected_version
+    )
+
+
+def reject_evidence(
+    *, evidence: Evidence, moderator: User, reason: str, expected_version: int | None = None
+) -> Evidence:
+    """Reject a submitted item, with a reason the submitter reads."""
+    _require_moderator(moderator)
+    return _decide(
+        evidence=evidence, actor=moderator, decision="reject", reason=reason, expected_version=expected_version
+    )
+
+
+def request_changes(
+    *, evidence: Evidence, moderator: User, reason: str, expected_version: int | None = None
+) -> Evidence:
+    """Send a submitted item back to its organisation, saying what to change."""
+    _require_moderator(moderator)
+    return _decide(
+        evidence=evidence, actor=moderator, decision="request_changes", reason=reason, expected_version=expected_version
+    )
+
+
+def withdraw_evidence(*, evidence: Evidence, actor: User, reason: str, expected_version: int | None = None) -> Evidence:
+    """Withdraw approved evidence (never delete it). Moderators and members of its organisation may."""
+    if not is_moderator(actor) and not organisations_of(actor).filter(pk=evidence.organisation_id).exists():
+        raise EvidenceError(_("Only moderators or the organisation's members can withdraw this evidence."))
+    return _decide(
+        evidence=evidence, actor=actor, decision="withdraw", reason=reason, expected_version=expected_version
+    )
+
+
+def decide(*, evidence: Evidence, actor: User, decision: str, reason: str, expected_version: int | None) -> Evidence:
+    """Dispatch a decision named by a form button."""
+    if decision == "approve":
+        return approve_evidence(evidence=evidence, moderator=actor, note=reason, expected_version=expected_version)
+    if decision == "reject":
+        return reject_evidence(evidence=evidence, moderator=actor, reason=reason, expected_version=expected_version)
+    if decision == "request_changes":
+        return request_changes(evidence=evidence, moderator=actor, reason=reason, expected_version=expected_version)
+    if decision == "withdraw":
+        return withdraw_evidence(evidence=evidence, actor=actor, reason=reason, expected_version=expected_version)
+    raise EvidenceError(_("Unknown decision."))
