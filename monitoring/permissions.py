@@ -55,3 +55,31 @@ def require_moderator(user: Any) -> None:
     """Moderation pages do not exist for anyone else."""
     if not is_moderator(user):
         raise Http404
+
+
+def reports_for_reviewer(user: Any) -> Any:
+    """Reports whose authoring organisations include one the user reviews for."""
+    from monitoring.models import Report
+    from portal.permissions import reviewer_organisation_ids
+
+    return Report.objects.filter(organisations__in=reviewer_organisation_ids(user)).distinct()
+
+
+def get_report_for_reviewer(user: Any, uuid: UUID | str) -> Any:
+    """A report the user may edit (reviewer of an authoring organisation), or 404 — even once published."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(reports_for_reviewer(user).select_related("plan"), uuid=uuid)
+
+
+def get_public_version(slug: str, number: int | None = None) -> Any:
+    """A published version whose embargo has passed (the latest when ``number`` is None), or 404."""
+    from monitoring.models import ReportVersion
+
+    versions = ReportVersion.objects.visible().filter(report__slug=slug).select_related("report")
+    if number is None:
+        version = versions.order_by("-number").first()
+        if version is None:
+            raise Http404
+        return version
+    return get_object_or_404(versions, number=number)

@@ -34,3 +34,22 @@ urlpatterns += [
     path("moderation/<uuid:uuid>/", moderation.item, name="moderation_item"),
     path("workspace/evidence/<uuid:uuid>/withdraw/", workspace.evidence_withdraw, name="evidence_withdraw"),
 ]
+
+from monitoring.views import report_editor, reports  # noqa: E402
+
+urlpatterns += [
+    path("reports/", reports.report_list, name="report_list"),
+    path("reports/<slug:slug>/", reports.report_latest, name="report_latest"),
+    path("reports/<slug:slug>/v<int:number>/", reports.report_version, name="report_version"),
+    path(
+        "reports/<slug:slug>/v<int:number>/download.<str:fmt>",
+        reports.report_download,
+        name="report_download",
+    ),
+    path("workspace/reports/", report_editor.workspace, name="report_workspace"),
+    path("workspace/reports/new/", report_editor.create, name="report_create"),
+    path("workspace/reports/<uuid:uuid>/", report_editor.edit, name="report_edit"),
+    path("workspace/reports/<uuid:uuid>/pillars/<str:code>/", report_editor.pillar, name="report_pillar"),
+    path("workspace/reports/<uuid:uuid>/preview/", report_editor.preview, name="report_preview"),
+    path("workspace/reports/<uuid:uuid>/publication/", report_editor.publication, name="report_publication"),
+]

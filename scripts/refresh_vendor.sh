@@ -4,6 +4,7 @@
 # Pinned versions live here; the site loads nothing from any CDN.
 set -euo pipefail
 BOOTSTRAP_VERSION="${1:-5.3.9}"
+NOTO_VERSION="${2:-5.3.0}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
 dest="$here/static/vendor/bootstrap"
 work="$(mktemp -d)"
@@ -18,3 +19,18 @@ cp package/dist/js/bootstrap.bundle.min.js package/dist/js/bootstrap.bundle.min.
 cp package/LICENSE "$dest/LICENSE"
 echo "$BOOTSTRAP_VERSION" > "$dest/VERSION"
 echo "bootstrap $BOOTSTRAP_VERSION vendored into static/vendor/bootstrap"
+
+# Noto Sans (SIL OFL 1.1), used by the PDF reports: the PDF renderer may fetch nothing from the network.
+fonts="$here/static/vendor/noto-sans"
+rm -rf package "$fonts"
+npm pack --silent "@fontsource/noto-sans@${NOTO_VERSION}" >/dev/null
+tar -xzf "fontsource-noto-sans-${NOTO_VERSION}.tgz"
+mkdir -p "$fonts"
+for weight in 400 700; do
+  for style in normal italic; do
+    cp "package/files/noto-sans-latin-${weight}-${style}.woff" "$fonts/"
+  done
+done
+cp package/LICENSE "$fonts/LICENSE"
+echo "$NOTO_VERSION" > "$fonts/VERSION"
+echo "noto-sans $NOTO_VERSION vendored into static/vendor/noto-sans"

@@ -27,8 +27,22 @@ from monitoring.models.evidence import (
     Visibility,
     transition_allowed,
 )
+from monitoring.models.reports import (
+    RATING_STYLE,
+    Assessment,
+    Rating,
+    Report,
+    ReportStatus,
+    ReportVersion,
+)
 
 __all__ = [
+    "RATING_STYLE",
+    "Assessment",
+    "Rating",
+    "Report",
+    "ReportStatus",
+    "ReportVersion",
     "ALLOWED_TRANSITIONS",
     "EDITABLE_STATUSES",
     "Direction",

@@ -34,12 +34,12 @@ def test_seed_demo_creates_organisations_people_and_evidence_from_real_figures(s
     assert Membership.objects.filter(role="reviewer").count() == 3
     assert is_moderator(User.objects.get(email="moderadora@observatorio1325.demo"))
     approved = Evidence.objects.filter(status=EvidenceStatus.APPROVED, visibility="public")
-    assert approved.count() == 8  # approved through the moderation service, with audit rows
+    assert approved.count() == 9  # approved through the moderation service, with audit rows
     waiting = Evidence.objects.filter(status=EvidenceStatus.SUBMITTED)
-    assert sorted(waiting.values_list("reported_value", flat=True)) == [84, 257]  # the contradictory MUCPAZ pair
+    assert list(waiting.values_list("reported_value", flat=True)) == [257]  # contradicts INMUJERES's figure
     from portal.models import AuditEvent
 
-    assert AuditEvent.objects.filter(action="monitoring.evidence.approved").count() == 8
+    assert AuditEvent.objects.filter(action="monitoring.evidence.approved").count() == 9
     assert Evidence.objects.filter(status=EvidenceStatus.DRAFT, visibility="confidential").count() == 1
     assert User.objects.get(email="miembro@intersecta.demo").check_password("demo-password-1325")
 

@@ -16,10 +16,27 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from monitoring.models import Evidence, EvidenceKind, Indicator, Institution, Plan, Region, Visibility
+from monitoring.models import (
+    Assessment,
+    Evidence,
+    EvidenceKind,
+    Indicator,
+    Institution,
+    Plan,
+    Region,
+    Report,
+    Visibility,
+)
 from monitoring.services.catalogue_import import import_catalogue, read_catalogue
 from monitoring.services.evidence import create_evidence
 from monitoring.services.moderation import approve_evidence
+from monitoring.services.reports import (
+    approve_publication,
+    citable_evidence,
+    create_report,
+    request_publication,
+    save_assessment,
+)
 from portal.models import Membership, Organisation, Role, User
 
 DEMO_PASSWORD = "demo-password-1325"  # noqa: S105 - published on purpose, local demo only
@@ -76,6 +93,7 @@ class Command(BaseCommand):
             moderator = self.moderator()
             people = self.organisations()
         created = self.evidence(plan, people, moderator)
+        self.report(plan, people)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {len(people)} organisations, moderator {moderator.email}, {created} new evidence items. "
@@ -109,6 +127,66 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(user=reviewer, organisation=org, defaults={"role": Role.REVIEWER})
             result.append((org, member, reviewer))
         return result
+
+    def report(self, plan: Plan, people: list[tuple[Organisation, User, User]]) -> None:
+        """A report by Intersecta and Data Cívica, published as v1, then corrected as v2."""
+        slug = "informe-sombra-pna-1325-2021-2022"
+        if Report.objects.filter(slug=slug).exists():
+            return
+        (data_civica, _m1, reviewer_dc), (intersecta, _m2, reviewer_in), _jt = people
+        report = create_report(
+            actor=reviewer_in,
+            organisations=[intersecta, data_civica],
+            fields={
+                "title": "Informe sombra del PNA-1325: 2021–2022",
+                "slug": slug,
+                "plan": plan,
+                "period_start": dt.date(2021, 1, 1),
+                "period_end": dt.date(2022, 12, 31),
+                "executive_summary": DEMO_SUMMARY,
+                "methodology": DEMO_METHODOLOGY,
+                "recommendations": DEMO_RECOMMENDATIONS,
+            },
+        )
+        for code, rating, value, narrative, reply in DEMO_ASSESSMENTS:
+            assessment = Assessment.objects.get(report=report, indicator__code=code)
+            cited = list(citable_evidence(report=report, user=reviewer_in, indicators=[assessment.indicator]))
+            save_assessment(
+                assessment=assessment,
+                actor=reviewer_in,
+                fields={
+                    "rating": rating,
+                    "observed_value": Decimal(value) if value is not None else None,
+                    "narrative": narrative,
+                    **reply,
+                },
+                cited=cited,
+                expected_version=assessment.version,
+            )
+        request_publication(report=report, actor=reviewer_in)
+        approve_publication(report=report, actor=reviewer_dc)
+        correction = Assessment.objects.get(report=report, indicator__code="I13")
+        save_assessment(
+            assessment=correction,
+            actor=reviewer_dc,
+            fields={
+                "rating": "insufficient",
+                "observed_value": Decimal("84"),
+                "narrative": DEMO_I13_CORRECTED,
+                "reply_institution": None,
+                "reply_text": "",
+                "reply_received_on": None,
+                "reply_requested_on": dt.date(2022, 3, 1),
+            },
+            cited=list(correction.cited_evidence.all()),
+            expected_version=correction.version,
+        )
+        request_publication(
+            report=report,
+            actor=reviewer_dc,
+            change_note="I13: la calificación pasa de «logrado» a «insuficiente»; las cifras del INMUJERES y la SSPC no concuerdan.",
+        )
+        approve_publication(report=report, actor=reviewer_in)
 
     def evidence(self, plan: Plan, people: list[tuple[Organisation, User, User]], moderator: User) -> int:
         path = Path(settings.DEFAULT_PLAN_FILE).with_name("reported-values.yaml")
@@ -145,8 +223,8 @@ class Command(BaseCommand):
                     "visibility": Visibility.PUBLIC,
                 },
             )
-            # The two contradictory MUCPAZ figures stay in the queue, for a moderator to weigh.
-            if entry["indicator"] != "I13":
+            # SSPC's MUCPAZ total contradicts INMUJERES's: it stays in the queue, for a moderator to weigh.
+            if not (entry["indicator"] == "I13" and value == 257):
                 approve_evidence(evidence=item, moderator=moderator, note="Fuente verificada (demo).")
             created += 1
         org, member, _reviewer = people[1]
@@ -171,3 +249,50 @@ class Command(BaseCommand):
             )
             created += 1
         return created
+
+
+DEMO_SUMMARY = """El Observatorio 1325 evaluó los indicadores del PNA-1325 con la evidencia pública disponible para 2021 y
+2022. La mayoría de los indicadores **no tiene información pública**: los informes anuales del plan no se han
+publicado. Donde hay cifras, miden capacitaciones y despliegues, no resultados para las mujeres en México.
+
+*Demostración*: este informe se generó con `seed_demo` a partir de cifras reales reportadas; las calificaciones
+son ilustrativas."""
+DEMO_METHODOLOGY = """Cada indicador se califica con la evidencia aprobada por las moderadoras del observatorio, citada en
+su evaluación. Se pidió a cada institución responsable su versión; su respuesta, o la falta de ella, aparece junto
+a la evaluación."""
+DEMO_RECOMMENDATIONS = """1. Publicar los informes anuales de avance del plan (2021–2023) y la revisión de 2024.
+2. Incorporar a organizaciones feministas al grupo interinstitucional de seguimiento.
+3. Medir resultados, no solo capacitaciones: feminicidio, violencia contra mujeres migrantes, presupuesto ejercido."""
+DEMO_I13_CORRECTED = """El INMUJERES reportó 84 redes nuevas en 2021 y la SSPC 257 redes acumuladas desde 2020: las cifras no
+concuerdan y ninguna procede de un informe oficial del plan. **Corrección (v2):** la calificación baja a
+«insuficiente» hasta que las instituciones concilien sus datos."""
+DEMO_ASSESSMENTS = [
+    (
+        "I13",
+        "achieved",
+        "84",
+        "El INMUJERES reportó 84 redes MUCPAZ nuevas en 2021, por encima de la meta de 50 por año.",
+        {"reply_institution": None, "reply_text": "", "reply_received_on": None, "reply_requested_on": dt.date(2022, 3, 1)},
+    ),
+    (
+        "I08",
+        "in_progress",
+        "23",
+        "Una evaluación MOWIP estima en 23 % la proporción de mujeres desplegadas; la SEMAR reportó 50 % solo para su personal.",
+        {"reply_institution": None, "reply_text": "", "reply_received_on": None, "reply_requested_on": None},
+    ),
+    (
+        "I02",
+        "in_progress",
+        "2900",
+        "ONU Mujeres informó que 2,900 policías se capacitaron sobre la Resolución 1325 en 2021 con un curso de la SSPC.",
+        {"reply_institution": None, "reply_text": "", "reply_received_on": None, "reply_requested_on": None},
+    ),
+    (
+        "CS06",
+        "not_started",
+        None,
+        "El grupo interinstitucional de seguimiento sigue sin lugar formal para organizaciones de la sociedad civil.",
+        {"reply_institution": None, "reply_text": "", "reply_received_on": None, "reply_requested_on": None},
+    ),
+]

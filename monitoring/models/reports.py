@@ -1,0 +1,164 @@
+"""Shadow reports: a working copy reviewers edit, and immutable published versions the public reads."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from monitoring.models.catalogue import Indicator, Institution, Plan, TimestampedModel
+from monitoring.models.evidence import Evidence
+
+
+class Rating(models.TextChoices):
+    NO_INFORMATION = "no_information", _("No information")
+    NOT_STARTED = "not_started", _("Not started")
+    INSUFFICIENT = "insufficient", _("Insufficient")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ACHIEVED = "achieved", _("Achieved")
+    REGRESSED = "regressed", _("Regressed")
+
+
+# Colour AND icon AND text label for every rating: never colour alone. Colours pass AA on white text.
+RATING_STYLE = {
+    Rating.NO_INFORMATION: {"icon": "?", "colour": "#4a4f55"},
+    Rating.NOT_STARTED: {"icon": "○", "colour": "#8a1c1c"},
+    Rating.INSUFFICIENT: {"icon": "◔", "colour": "#8a4b00"},
+    Rating.IN_PROGRESS: {"icon": "◑", "colour": "#0b5394"},
+    Rating.ACHIEVED: {"icon": "●", "colour": "#1e6b34"},
+    Rating.REGRESSED: {"icon": "↓", "colour": "#5c1a5c"},
+}
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("Publication requested")
+    PUBLISHED = "published", _("Published")
+
+
+class Report(TimestampedModel):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, help_text=_("Part of the permanent address."))
+    title = models.CharField(_("title"), max_length=300)
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="reports")
+    period_start = models.DateField(_("period covered from"))
+    period_end = models.DateField(_("period covered to"))
+    organisations = models.ManyToManyField(
+        "portal.Organisation", verbose_name=_("authoring organisations"), related_name="reports"
+    )
+    executive_summary = models.TextField(_("executive summary"), blank=True, help_text=_("Markdown."))
+    methodology = models.TextField(_("methodology"), blank=True, help_text=_("Markdown."))
+    recommendations = models.TextField(_("recommendations"), blank=True, help_text=_("Markdown."))
+    status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    version = models.PositiveIntegerField(_("edit version"), default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    publication_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    publication_requested_at = models.DateTimeField(null=True, blank=True)
+    publication_change_note = models.TextField(_("change note"), blank=True)
+    publication_public_from = models.DateTimeField(_("public from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shadow report")
+        verbose_name_plural = _("shadow reports")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ReportStatus.values), name="report_status_valid"),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="report_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("monitoring:report_latest", kwargs={"slug": self.slug})
+
+
+class Assessment(models.Model):
+    """The working assessment of one indicator in one report."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="assessments")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="assessments")
+    rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
+    observed_value = models.DecimalField(_("observed value"), max_digits=16, decimal_places=2, null=True, blank=True)
+    narrative = models.TextField(_("narrative"), blank=True, help_text=_("Markdown."))
+    cited_evidence = models.ManyToManyField(
+        Evidence, verbose_name=_("cited evidence"), blank=True, related_name="citations"
+    )
+    reply_institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("replying institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reply_text = models.TextField(_("government's reply"), blank=True)
+    reply_received_on = models.DateField(_("reply received on"), null=True, blank=True)
+    reply_requested_on = models.DateField(_("reply requested on"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "indicator"], name="assessment_one_per_indicator"),
+            models.CheckConstraint(condition=Q(rating="") | Q(rating__in=Rating.values), name="assessment_rating_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.indicator.code}"
+
+    @property
+    def is_assessed(self) -> bool:
+        return bool(self.rating)
+
+
+class ReportVersionQuerySet(models.QuerySet):
+    def visible(self) -> ReportVersionQuerySet:
+        """Published versions whose embargo, if any, has passed: what the public may read."""
+        return self.filter(Q(public_from__isnull=True) | Q(public_from__lte=timezone.now()))
+
+
+class ReportVersion(models.Model):
+    """An immutable, published snapshot of a report. Never updated; corrections publish a new number."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    snapshot = models.JSONField(_("snapshot"))
+    content_sha256 = models.CharField(max_length=64)
+    change_note = models.TextField(_("change note"), blank=True)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    public_from = models.DateTimeField(_("public from"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    pdf = models.FileField(upload_to="reports/", blank=True, max_length=200)
+
+    objects = ReportVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("published version")
+        verbose_name_plural = _("published versions")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="report_version_number_unique"),
+            models.CheckConstraint(condition=~Q(requested_by=models.F("approved_by")), name="report_version_two_people"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report.slug} v{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("monitoring:report_version", kwargs={"slug": self.report.slug, "number": self.number})
+
+    @property
+    def is_public(self) -> bool:
+        return self.public_from is None or self.public_from <= timezone.now()

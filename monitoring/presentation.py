@@ -1,0 +1,161 @@
+"""Turn a frozen report snapshot into what a page, a PDF or a CSV shows, in one language.
+
+Pure functions over the snapshot: no database access, so a published version always looks
+the same and costs no queries however many assessments or citations it holds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from monitoring.models import RATING_STYLE, EvidenceKind, Rating, TargetComparator, TargetPeriod, Unit
+
+CHART_WIDTH = 300
+BAR_AREA = 220
+
+
+def _tr(data: dict[str, Any], base: str, lang: str) -> str:
+    return str(data.get(f"{base}_{lang}") or data.get(f"{base}_es") or "")
+
+
+def _num(value: str | None) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _fmt(value: Decimal | None, unit: str) -> str:
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f") if value == value.to_integral_value() else f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{text} %" if unit == Unit.PERCENTAGE else text
+
+
+def rating_info(rating: str) -> dict[str, str]:
+    style = RATING_STYLE.get(rating, RATING_STYLE[Rating.NO_INFORMATION])
+    label = dict(Rating.choices).get(rating, Rating.NO_INFORMATION.label)
+    return {"value": rating, "label": str(label), "icon": style["icon"], "colour": style["colour"]}
+
+
+def chart(indicator: dict[str, Any], observed: Decimal | None) -> dict[str, Any] | None:
+    """Geometry of a small horizontal bar chart: observed value against the target, with its text equivalent."""
+    unit = indicator["unit"]
+    if unit not in (Unit.COUNT, Unit.PERCENTAGE) or observed is None:
+        return None
+    target = _num(indicator.get("target_value"))
+    top = Decimal(100) if unit == Unit.PERCENTAGE else max(observed, target or Decimal(0), Decimal(1)) * Decimal("1.1")
+    scale = Decimal(BAR_AREA) / top
+
+    def width(value: Decimal) -> int:
+        return max(2, int(min(value, top) * scale))
+
+    observed_label = _fmt(observed, unit)
+    target_label = _fmt(target, unit) if target is not None else ""
+    comparator = dict(TargetComparator.choices).get(indicator.get("target_comparator") or "", "")
+    period = dict(TargetPeriod.choices).get(indicator.get("target_period") or "", "")
+    if target is not None:
+        text = _("Observed value: %(observed)s. Target: %(comparator)s %(target)s %(period)s.") % {
+            "observed": observed_label,
+            "comparator": comparator,
+            "target": target_label,
+            "period": period,
+        }
+    else:
+        text = _("Observed value: %(observed)s. The plan sets no numeric target.") % {"observed": observed_label}
+    return {
+        "width": CHART_WIDTH,
+        "observed_width": width(observed),
+        "observed_label": observed_label,
+        "target_x": 70 + width(target) if target is not None else None,
+        "target_label": target_label,
+        "text": " ".join(str(text).split()),
+        "met": target is not None and observed >= target,
+    }
+
+
+def present(snapshot: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The view model of a report in ``lang`` (call inside translation.override(lang) for labels)."""
+    with translation.override(lang):
+        kinds = dict(EvidenceKind.choices)
+        pillars = []
+        counts: Counter[str] = Counter()
+        total = assessed = 0
+        for pillar in snapshot["pillars"]:
+            items = []
+            for a in pillar["assessments"]:
+                ind = a["indicator"]
+                observed = _num(a.get("observed_value"))
+                counts[a["rating"]] += 1
+                total += 1
+                assessed += 1 if a.get("assessed") else 0
+                reply = a.get("reply") or {}
+                institution = reply.get("institution")
+                items.append(
+                    {
+                        "code": ind["code"],
+                        "anchor": f"ind-{ind['code']}".replace(".", "-"),
+                        "text": _tr(ind, "text", lang),
+                        "official": ind["official"],
+                        "wording": ind["wording"],
+                        "placement": ind["placement"],
+                        "unit": ind["unit"],
+                        "target_text": _tr(ind, "target_text", lang),
+                        "rating": rating_info(a["rating"]),
+                        "observed": _fmt(observed, ind["unit"]),
+                        "chart": chart(ind, observed),
+                        "narrative_html": a.get("narrative_html", ""),
+                        "evidence": [
+                            {**e, "kind_label": str(kinds.get(e.get("kind") or "", ""))} for e in a.get("evidence", [])
+                        ],
+                        "reply": {
+                            "institution": _tr(institution, "name", lang) if institution else "",
+                            "institution_code": institution["code"] if institution else "",
+                            "text": reply.get("text", ""),
+                            "received_on": reply.get("received_on"),
+                            "requested_on": reply.get("requested_on"),
+                        },
+                    }
+                )
+            pillars.append({"code": pillar["code"], "name": _tr(pillar, "name", lang), "assessments": items})
+        legend = [{**rating_info(value), "count": counts.get(value, 0)} for value in Rating.values]
+        report = snapshot["report"]
+        version = snapshot.get("version") or {}
+        return {
+            "report": report,
+            "version": version,
+            "plan": {**snapshot["plan"], "title": _tr(snapshot["plan"], "title", lang), "wording_note": _tr(snapshot["plan"], "wording_note", lang)},
+            "pillars": pillars,
+            "legend": legend,
+            "total": total,
+            "assessed": assessed,
+            "authors": ", ".join(o["name"] for o in report["organisations"]),
+        }
+
+
+def citations(view: dict[str, Any], url: str) -> dict[str, str]:
+    """APA-style and BibTeX citations of a version."""
+    report, version = view["report"], view["version"]
+    year = (version.get("published_at") or "")[:4] or "s.f."
+    number = version.get("number")
+    authors = view["authors"]
+    apa = f"{authors}. ({year}). {report['title']} (v{number}). Observatorio 1325. {url}"
+    key = f"{report['slug'].replace('-', '')}{year}v{number}"
+    bibtex = (
+        f"@techreport{{{key},\n"
+        f"  author = {{{' and '.join('{' + o['name'] + '}' for o in report['organisations'])}}},\n"
+        f"  title = {{{report['title']}}},\n"
+        f"  institution = {{Observatorio 1325}},\n"
+        f"  year = {{{year}}},\n"
+        f"  version = {{{number}}},\n"
+        f"  url = {{{url}}}\n"
+        f"}}"
+    )
+    return {"apa": apa, "bibtex": bibtex}

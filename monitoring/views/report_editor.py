@@ -1,0 +1,238 @@
+"""The report editor, for reviewers of the authoring organisations (404 for everyone else)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from monitoring.models import Assessment, Pillar, ReportStatus
+from monitoring.permissions import get_report_for_reviewer, reports_for_reviewer
+from monitoring.presentation import citations, present
+from monitoring.report_forms import AssessmentForm, PublicationRequestForm, ReportForm
+from monitoring.services import reports as report_service
+from portal.permissions import reviewer_organisation_ids
+
+
+def _require_reviewer(request: HttpRequest) -> None:
+    if not reviewer_organisation_ids(request.user):
+        raise Http404
+
+
+@never_cache
+@login_required
+@require_safe
+def workspace(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request)
+    reports = (
+        reports_for_reviewer(request.user)
+        .annotate(
+            assessed=Count("assessments", filter=~Q(assessments__rating=""), distinct=True),
+            total=Count("assessments", distinct=True),
+            published=Count("versions", distinct=True),
+        )
+        .order_by("-updated_at")
+    )
+    return render(request, "monitoring/report_workspace.html", {"reports": reports})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request)
+    form = ReportForm(request.POST or None, initial={"organisations": list(reviewer_organisation_ids(request.user))})
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = report_service.create_report(
+                actor=request.user,  # type: ignore[arg-type]
+                organisations=form.cleaned_data["organisations"],
+                fields=form.report_fields(),
+            )
+        except report_service.ReportError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Report created with an empty assessment for every indicator."))
+            return redirect("monitoring:report_edit", uuid=report.uuid)
+    return render(request, "monitoring/report_form.html", {"form": form})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def edit(request: HttpRequest, uuid: str) -> HttpResponse:
+    report = get_report_for_reviewer(request.user, uuid)
+    initial = {f: getattr(report, f) for f in ["title", "period_start", "period_end", "executive_summary", "methodology", "recommendations"]}
+    form = ReportForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = report_service.update_report(
+                report=report,
+                actor=request.user,  # type: ignore[arg-type]
+                fields=form.report_fields(),
+                expected_version=_int(request.POST.get("version")),
+            )
+        except report_service.ReportError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Report texts saved."))
+            return redirect("monitoring:report_edit", uuid=report.uuid)
+    pillars = (
+        Pillar.objects.filter(plan=report.plan, retired_at__isnull=True)
+        .annotate(
+            total=Count("indicators__assessments", filter=Q(indicators__assessments__report=report)),
+            assessed=Count(
+                "indicators__assessments",
+                filter=Q(indicators__assessments__report=report) & ~Q(indicators__assessments__rating=""),
+            ),
+        )
+        .order_by("position")
+    )
+    totals = Assessment.objects.filter(report=report).aggregate(total=Count("pk"), assessed=Count("pk", filter=~Q(rating="")))
+    return render(
+        request,
+        "monitoring/report_edit.html",
+        {
+            "report": report,
+            "form": form,
+            "pillars": pillars,
+            "totals": totals,
+            "versions": report.versions.select_related("requested_by", "approved_by").order_by("-number"),
+            "publication_form": PublicationRequestForm(),
+            "is_requester": report.publication_requested_by_id == request.user.pk,
+            "requested_by": report.publication_requested_by,
+            "organisations": report.organisations.all(),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def pillar(request: HttpRequest, uuid: str, code: str) -> HttpResponse:
+    report = get_report_for_reviewer(request.user, uuid)
+    pillar_obj = Pillar.objects.filter(plan=report.plan, code=code).first()
+    if pillar_obj is None:
+        raise Http404
+    assessments = list(
+        Assessment.objects.filter(report=report, indicator__pillar=pillar_obj)
+        .select_related("indicator", "report", "reply_institution", "updated_by")
+        .prefetch_related("cited_evidence")
+        .order_by("-indicator__is_official", "indicator__position")
+    )
+    candidates = list(
+        report_service.citable_evidence(report=report, user=request.user, indicators=[a.indicator for a in assessments])  # type: ignore[arg-type]
+        .select_related("organisation")
+        .prefetch_related("indicators")
+        .order_by("period_start", "title")
+    )
+    by_indicator: dict[int, list[Any]] = {}
+    for evidence in candidates:
+        for ind in evidence.indicators.all():
+            by_indicator.setdefault(ind.pk, []).append(evidence)
+    target = request.POST.get("assessment") if request.method == "POST" else None
+    forms = []
+    for assessment in assessments:
+        evidence = by_indicator.get(assessment.indicator_id, [])
+        cited_ids = [str(e.pk) for e in assessment.cited_evidence.all()]
+        initial = {
+            "version": assessment.version,
+            "rating": assessment.rating,
+            "observed_value": assessment.observed_value,
+            "narrative": assessment.narrative,
+            "cited": cited_ids,
+            "reply_institution": assessment.reply_institution_id,
+            "reply_text": assessment.reply_text,
+            "reply_received_on": assessment.reply_received_on,
+            "reply_requested_on": assessment.reply_requested_on,
+        }
+        bound = str(assessment.pk) == target
+        form = AssessmentForm(request.POST if bound else None, assessment=assessment, evidence=evidence, initial=initial)
+        forms.append({"assessment": assessment, "form": form, "evidence": evidence, "stale": None})
+        if bound and form.is_valid():
+            try:
+                report_service.save_assessment(
+                    assessment=assessment,
+                    actor=request.user,  # type: ignore[arg-type]
+                    fields=form.assessment_fields(),
+                    cited=form.cited_evidence(),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except report_service.StaleAssessment as exc:
+                messages.error(request, exc.message)
+                forms[-1]["stale"] = exc.current
+            except report_service.ReportError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Assessment of %(code)s saved.") % {"code": assessment.indicator.code})
+                return redirect(f"{request.path}#a{assessment.pk}")
+    return render(
+        request,
+        "monitoring/report_pillar.html",
+        {"report": report, "pillar": pillar_obj, "forms": forms, "pillars": Pillar.objects.filter(plan=report.plan, retired_at__isnull=True).order_by("position")},
+    )
+
+
+@never_cache
+@login_required
+@require_safe
+def preview(request: HttpRequest, uuid: str) -> HttpResponse:
+    report = get_report_for_reviewer(request.user, uuid)
+    lang = translation.get_language() or "es"
+    snapshot = report_service.build_snapshot(report)
+    view = present(snapshot, lang)
+    return render(
+        request,
+        "monitoring/report_version.html",
+        {"view": view, "version": None, "preview": True, "report": report, "cite": citations(view, "…"), "latest_number": None},
+    )
+
+
+@login_required
+@require_POST
+def publication(request: HttpRequest, uuid: str) -> HttpResponse:
+    report = get_report_for_reviewer(request.user, uuid)
+    action = request.POST.get("action")
+    try:
+        if action == "request":
+            form = PublicationRequestForm(request.POST)
+            if not form.is_valid():
+                for errors in form.errors.values():
+                    for error in errors:
+                        messages.error(request, error)
+                return redirect("monitoring:report_edit", uuid=report.uuid)
+            report_service.request_publication(
+                report=report,
+                actor=request.user,  # type: ignore[arg-type]
+                change_note=form.cleaned_data["change_note"],
+                public_from=form.cleaned_data["public_from"],
+            )
+            messages.success(request, _("Publication requested. Another reviewer must approve it."))
+        elif action == "cancel":
+            report_service.cancel_publication_request(report=report, actor=request.user)  # type: ignore[arg-type]
+            messages.info(request, _("Publication request withdrawn."))
+        elif action == "approve":
+            version = report_service.approve_publication(report=report, actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("Version %(number)s published.") % {"number": version.number})
+        else:
+            raise Http404
+    except report_service.ReportError as exc:
+        messages.error(request, exc.message)
+    return redirect("monitoring:report_edit", uuid=report.uuid)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return 0
+
+
