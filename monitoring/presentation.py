@@ -35,7 +35,9 @@ def _num(value: str | None) -> Decimal | None:
 def _fmt(value: Decimal | None, unit: str) -> str:
     if value is None:
         return ""
-    text = format(value.normalize(), "f") if value == value.to_integral_value() else f"{value:.2f}".rstrip("0").rstrip(".")
+    text = (
+        format(value.normalize(), "f") if value == value.to_integral_value() else f"{value:.2f}".rstrip("0").rstrip(".")
+    )
     return f"{text} %" if unit == Unit.PERCENTAGE else text
 
 
@@ -131,7 +133,11 @@ def present(snapshot: dict[str, Any], lang: str) -> dict[str, Any]:
         return {
             "report": report,
             "version": version,
-            "plan": {**snapshot["plan"], "title": _tr(snapshot["plan"], "title", lang), "wording_note": _tr(snapshot["plan"], "wording_note", lang)},
+            "plan": {
+                **snapshot["plan"],
+                "title": _tr(snapshot["plan"], "title", lang),
+                "wording_note": _tr(snapshot["plan"], "wording_note", lang),
+            },
             "pillars": pillars,
             "legend": legend,
             "total": total,

@@ -26,8 +26,12 @@ class ReportForm(forms.Form):
         help_text=gettext_lazy("Letters, digits and hyphens; part of the permanent address. Cannot change later."),
     )
     plan = forms.ModelChoiceField(label=gettext_lazy("Plan"), queryset=Plan.objects.all())
-    period_start = forms.DateField(label=gettext_lazy("Period covered from"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=gettext_lazy("Period covered to"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(
+        label=gettext_lazy("Period covered from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    period_end = forms.DateField(
+        label=gettext_lazy("Period covered to"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     organisations = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Authoring organisations"),
         queryset=Organisation.objects.all(),
@@ -35,13 +39,25 @@ class ReportForm(forms.Form):
         help_text=gettext_lazy("Their reviewers can edit the report and approve its publication."),
     )
     executive_summary = forms.CharField(
-        label=gettext_lazy("Executive summary"), required=False, max_length=MARKDOWN_MAX, widget=forms.Textarea(attrs={"rows": 6}), help_text=MARKDOWN_HELP
+        label=gettext_lazy("Executive summary"),
+        required=False,
+        max_length=MARKDOWN_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=MARKDOWN_HELP,
     )
     methodology = forms.CharField(
-        label=gettext_lazy("Methodology"), required=False, max_length=MARKDOWN_MAX, widget=forms.Textarea(attrs={"rows": 6}), help_text=MARKDOWN_HELP
+        label=gettext_lazy("Methodology"),
+        required=False,
+        max_length=MARKDOWN_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=MARKDOWN_HELP,
     )
     recommendations = forms.CharField(
-        label=gettext_lazy("Recommendations"), required=False, max_length=MARKDOWN_MAX, widget=forms.Textarea(attrs={"rows": 6}), help_text=MARKDOWN_HELP
+        label=gettext_lazy("Recommendations"),
+        required=False,
+        max_length=MARKDOWN_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=MARKDOWN_HELP,
     )
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
@@ -69,7 +85,16 @@ class ReportForm(forms.Form):
         return data
 
     def report_fields(self) -> dict[str, Any]:
-        names = ["title", "slug", "plan", "period_start", "period_end", "executive_summary", "methodology", "recommendations"]
+        names = [
+            "title",
+            "slug",
+            "plan",
+            "period_start",
+            "period_end",
+            "executive_summary",
+            "methodology",
+            "recommendations",
+        ]
         return {n: self.cleaned_data[n] for n in names if n in self.cleaned_data}
 
 
@@ -78,16 +103,27 @@ class AssessmentForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     rating = forms.ChoiceField(label=gettext_lazy("Rating"), choices=[("", "—"), *Rating.choices], required=False)
-    observed_value = forms.DecimalField(label=gettext_lazy("Observed value"), required=False, max_digits=16, decimal_places=2)
-    narrative = forms.CharField(
-        label=gettext_lazy("Narrative"), required=False, max_length=MARKDOWN_MAX, widget=forms.Textarea(attrs={"rows": 5}), help_text=MARKDOWN_HELP
+    observed_value = forms.DecimalField(
+        label=gettext_lazy("Observed value"), required=False, max_digits=16, decimal_places=2
     )
-    cited = forms.MultipleChoiceField(label=gettext_lazy("Cite evidence"), required=False, widget=forms.CheckboxSelectMultiple)
+    narrative = forms.CharField(
+        label=gettext_lazy("Narrative"),
+        required=False,
+        max_length=MARKDOWN_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=MARKDOWN_HELP,
+    )
+    cited = forms.MultipleChoiceField(
+        label=gettext_lazy("Cite evidence"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     reply_institution = forms.ModelChoiceField(
         label=gettext_lazy("Replying institution"), queryset=Institution.objects.none(), required=False
     )
     reply_text = forms.CharField(
-        label=gettext_lazy("The government's reply"), required=False, max_length=MARKDOWN_MAX, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("The government's reply"),
+        required=False,
+        max_length=MARKDOWN_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     reply_received_on = forms.DateField(
         label=gettext_lazy("Reply received on"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -52,9 +52,7 @@ def version_csv(snapshot: dict[str, Any], lang: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    raw = {
-        (p["code"], a["indicator"]["code"]): a for p in snapshot["pillars"] for a in p["assessments"]
-    }
+    raw = {(p["code"], a["indicator"]["code"]): a for p in snapshot["pillars"] for a in p["assessments"]}
     for pillar in view["pillars"]:
         for a in pillar["assessments"]:
             source = raw[(pillar["code"], a["code"])]
@@ -96,8 +94,10 @@ def resolve_static(url: str) -> tuple[bytes, str]:
     if parsed.scheme != base.scheme or parsed.netloc != base.netloc or not parsed.path.startswith(settings.STATIC_URL):
         raise ValueError(f"refused to fetch {url!r} while rendering a PDF")
     relative = parsed.path[len(settings.STATIC_URL) :]
+    if ".." in relative or relative.startswith("/"):
+        raise ValueError(f"refused path {relative!r}")
     path = finders.find(relative)
-    if not path or ".." in relative:
+    if not path:
         raise ValueError(f"no static file {relative!r}")
     with open(path if isinstance(path, str) else path[0], "rb") as handle:
         data = handle.read()

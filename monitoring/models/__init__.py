@@ -37,14 +37,10 @@ from monitoring.models.reports import (
 )
 
 __all__ = [
-    "RATING_STYLE",
-    "Assessment",
-    "Rating",
-    "Report",
-    "ReportStatus",
-    "ReportVersion",
     "ALLOWED_TRANSITIONS",
     "EDITABLE_STATUSES",
+    "RATING_STYLE",
+    "Assessment",
     "Direction",
     "EntryKind",
     "Evidence",
@@ -61,7 +57,11 @@ __all__ = [
     "Placement",
     "Plan",
     "PlanInstitution",
+    "Rating",
     "Region",
+    "Report",
+    "ReportStatus",
+    "ReportVersion",
     "TargetComparator",
     "TargetPeriod",
     "Unit",

@@ -25,7 +25,7 @@ class Rating(models.TextChoices):
 
 
 # Colour AND icon AND text label for every rating: never colour alone. Colours pass AA on white text.
-RATING_STYLE = {
+RATING_STYLE: dict[str, dict[str, str]] = {
     Rating.NO_INFORMATION: {"icon": "?", "colour": "#4a4f55"},
     Rating.NOT_STARTED: {"icon": "○", "colour": "#8a1c1c"},
     Rating.INSUFFICIENT: {"icon": "◔", "colour": "#8a4b00"},
@@ -112,7 +112,9 @@ class Assessment(models.Model):
         verbose_name_plural = _("assessments")
         constraints = [
             models.UniqueConstraint(fields=["report", "indicator"], name="assessment_one_per_indicator"),
-            models.CheckConstraint(condition=Q(rating="") | Q(rating__in=Rating.values), name="assessment_rating_valid"),
+            models.CheckConstraint(
+                condition=Q(rating="") | Q(rating__in=Rating.values), name="assessment_rating_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -150,7 +152,9 @@ class ReportVersion(models.Model):
         verbose_name_plural = _("published versions")
         constraints = [
             models.UniqueConstraint(fields=["report", "number"], name="report_version_number_unique"),
-            models.CheckConstraint(condition=~Q(requested_by=models.F("approved_by")), name="report_version_two_people"),
+            models.CheckConstraint(
+                condition=~Q(requested_by=models.F("approved_by")), name="report_version_two_people"
+            ),
         ]
 
     def __str__(self) -> str:

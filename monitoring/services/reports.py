@@ -122,7 +122,9 @@ def update_report(*, report: Report, actor: User, fields: dict[str, Any], expect
         locked = Report.objects.select_for_update().get(pk=report.pk)
         _require_author(actor, locked)
         if locked.version != expected_version:
-            raise ReportError(_("Another reviewer saved these texts after you opened them. Reload and apply your changes again."))
+            raise ReportError(
+                _("Another reviewer saved these texts after you opened them. Reload and apply your changes again.")
+            )
         changes = {}
         for name, value in fields.items():
             if getattr(locked, name) != value:
@@ -163,10 +165,15 @@ def save_assessment(
         _require_author(actor, report)
         if locked.version != expected_version:
             raise StaleAssessment(
-                _("Another reviewer saved this assessment while you were editing. Your text was not saved; compare it with hers below."),
+                _(
+                    "Another reviewer saved this assessment while you were editing. "
+                    "Your text was not saved; compare it with hers below."
+                ),
                 current=locked,
             )
-        allowed = set(citable_evidence(report=report, user=actor, indicators=[locked.indicator]).values_list("pk", flat=True))
+        allowed = set(
+            citable_evidence(report=report, user=actor, indicators=[locked.indicator]).values_list("pk", flat=True)
+        )
         refused = [e for e in cited if e.pk not in allowed]
         if refused:
             raise ReportError(
@@ -238,6 +245,9 @@ def approve_publication(*, report: Report, actor: User) -> ReportVersion:
             raise ReportError(_("Publication has not been requested, or it was already approved."))
         if locked.publication_requested_by_id == actor.pk:
             raise ReportError(_("Another reviewer must approve the publication you requested."))
+        requester = locked.publication_requested_by
+        if requester is None:  # guarded by the status check; kept for the type checker
+            raise ReportError(_("Publication has not been requested, or it was already approved."))
         number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         published_at = timezone.now()
         snapshot = build_snapshot(
@@ -258,7 +268,7 @@ def approve_publication(*, report: Report, actor: User) -> ReportVersion:
             change_note=locked.publication_change_note,
             published_at=published_at,
             public_from=locked.publication_public_from,
-            requested_by_id=locked.publication_requested_by_id,
+            requested_by=requester,
             approved_by=actor,
         )
         locked.status = ReportStatus.PUBLISHED
@@ -301,7 +311,9 @@ def build_snapshot(report: Report, version: dict[str, Any] | None = None) -> dic
     by_indicator = {a.indicator_id: a for a in assessments}
     pillars = Pillar.objects.filter(plan=plan, retired_at__isnull=True).order_by("position")
     indicators = (
-        Indicator.objects.filter(pk__in=by_indicator.keys()).select_related("pillar").order_by("pillar__position", "-is_official", "position")
+        Indicator.objects.filter(pk__in=by_indicator.keys())
+        .select_related("pillar")
+        .order_by("pillar__position", "-is_official", "position")
     )
     grouped: dict[int, list[dict[str, Any]]] = {p.pk: [] for p in pillars}
     for indicator in indicators:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from monitoring.models import Assessment, Pillar, ReportStatus
+from monitoring.models import Assessment, Pillar
 from monitoring.permissions import get_report_for_reviewer, reports_for_reviewer
 from monitoring.presentation import citations, present
 from monitoring.report_forms import AssessmentForm, PublicationRequestForm, ReportForm
@@ -70,7 +70,10 @@ def create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def edit(request: HttpRequest, uuid: str) -> HttpResponse:
     report = get_report_for_reviewer(request.user, uuid)
-    initial = {f: getattr(report, f) for f in ["title", "period_start", "period_end", "executive_summary", "methodology", "recommendations"]}
+    initial = {
+        f: getattr(report, f)
+        for f in ["title", "period_start", "period_end", "executive_summary", "methodology", "recommendations"]
+    }
     form = ReportForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         try:
@@ -96,7 +99,9 @@ def edit(request: HttpRequest, uuid: str) -> HttpResponse:
         )
         .order_by("position")
     )
-    totals = Assessment.objects.filter(report=report).aggregate(total=Count("pk"), assessed=Count("pk", filter=~Q(rating="")))
+    totals = Assessment.objects.filter(report=report).aggregate(
+        total=Count("pk"), assessed=Count("pk", filter=~Q(rating=""))
+    )
     return render(
         request,
         "monitoring/report_edit.html",
@@ -155,7 +160,9 @@ def pillar(request: HttpRequest, uuid: str, code: str) -> HttpResponse:
             "reply_requested_on": assessment.reply_requested_on,
         }
         bound = str(assessment.pk) == target
-        form = AssessmentForm(request.POST if bound else None, assessment=assessment, evidence=evidence, initial=initial)
+        form = AssessmentForm(
+            request.POST if bound else None, assessment=assessment, evidence=evidence, initial=initial
+        )
         forms.append({"assessment": assessment, "form": form, "evidence": evidence, "stale": None})
         if bound and form.is_valid():
             try:
@@ -177,7 +184,12 @@ def pillar(request: HttpRequest, uuid: str, code: str) -> HttpResponse:
     return render(
         request,
         "monitoring/report_pillar.html",
-        {"report": report, "pillar": pillar_obj, "forms": forms, "pillars": Pillar.objects.filter(plan=report.plan, retired_at__isnull=True).order_by("position")},
+        {
+            "report": report,
+            "pillar": pillar_obj,
+            "forms": forms,
+            "pillars": Pillar.objects.filter(plan=report.plan, retired_at__isnull=True).order_by("position"),
+        },
     )
 
 
@@ -192,7 +204,14 @@ def preview(request: HttpRequest, uuid: str) -> HttpResponse:
     return render(
         request,
         "monitoring/report_version.html",
-        {"view": view, "version": None, "preview": True, "report": report, "cite": citations(view, "…"), "latest_number": None},
+        {
+            "view": view,
+            "version": None,
+            "preview": True,
+            "report": report,
+            "cite": citations(view, "…"),
+            "latest_number": None,
+        },
     )
 
 
@@ -207,7 +226,7 @@ def publication(request: HttpRequest, uuid: str) -> HttpResponse:
             if not form.is_valid():
                 for errors in form.errors.values():
                     for error in errors:
-                        messages.error(request, error)
+                        messages.error(request, str(error))
                 return redirect("monitoring:report_edit", uuid=report.uuid)
             report_service.request_publication(
                 report=report,
@@ -234,5 +253,3 @@ def _int(value: str | None) -> int:
         return int(value or "")
     except ValueError:
         return 0
-
-

@@ -7,6 +7,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -34,8 +35,16 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def _version_page(request: HttpRequest, version: ReportVersion) -> HttpResponse:
     lang = translation.get_language() or "es"
     view = present(version.snapshot, lang)
-    latest = ReportVersion.objects.visible().filter(report_id=version.report_id).order_by("-number").values_list("number", flat=True).first()
-    url = request.build_absolute_uri(reverse("monitoring:report_version", kwargs={"slug": version.report.slug, "number": version.number}))
+    latest = (
+        ReportVersion.objects.visible()
+        .filter(report_id=version.report_id)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    url = request.build_absolute_uri(
+        reverse("monitoring:report_version", kwargs={"slug": version.report.slug, "number": version.number})
+    )
     return render(
         request,
         "monitoring/report_version.html",
@@ -54,7 +63,7 @@ def report_version(request: HttpRequest, slug: str, number: int) -> HttpResponse
 
 
 @require_safe
-def report_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
+def report_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponseBase:
     if fmt not in ("pdf", "csv", "json"):
         raise Http404
     version = get_public_version(slug, number)

@@ -266,13 +266,18 @@ DEMO_RECOMMENDATIONS = """1. Publicar los informes anuales de avance del plan (2
 DEMO_I13_CORRECTED = """El INMUJERES reportó 84 redes nuevas en 2021 y la SSPC 257 redes acumuladas desde 2020: las cifras no
 concuerdan y ninguna procede de un informe oficial del plan. **Corrección (v2):** la calificación baja a
 «insuficiente» hasta que las instituciones concilien sus datos."""
-DEMO_ASSESSMENTS = [
+DEMO_ASSESSMENTS: list[tuple[str, str, str | None, str, dict[str, Any]]] = [
     (
         "I13",
         "achieved",
         "84",
         "El INMUJERES reportó 84 redes MUCPAZ nuevas en 2021, por encima de la meta de 50 por año.",
-        {"reply_institution": None, "reply_text": "", "reply_received_on": None, "reply_requested_on": dt.date(2022, 3, 1)},
+        {
+            "reply_institution": None,
+            "reply_text": "",
+            "reply_received_on": None,
+            "reply_requested_on": dt.date(2022, 3, 1),
+        },
     ),
     (
         "I08",
