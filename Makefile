@@ -40,8 +40,19 @@ run: seed
 	@echo "Observatorio 1325 on http://$(HOST):$(PORT)/ (demo accounts: see README.md)"
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
 
+# Tests run on PostgreSQL (every machine of this project has one at 127.0.0.1:5432) unless DATABASE_URL says
+# otherwise; on SQLite the PostgreSQL-only concurrency tests are deselected, never skipped.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/observatorio
 test: setup browser
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	@url="$${DATABASE_URL:-}"; \
+	if [ -z "$$url" ] && pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then url="$(TEST_DATABASE_URL)"; fi; \
+	if [ -z "$$url" ] || [ "$${url#sqlite}" != "$$url" ]; then \
+	  echo "Testing on SQLite (PostgreSQL-only tests deselected)"; \
+	  DATABASE_URL="$$url" $(PY) -m pytest -n $(PYTEST_WORKERS) -m "not postgres" $(PYTEST_ARGS); \
+	else \
+	  echo "Testing on PostgreSQL: $$url"; \
+	  DATABASE_URL="$$url" $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
+	fi
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import translate_url
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
+
+from portal.permissions import is_reviewer
 
 
 def site(request: HttpRequest) -> dict[str, object]:
@@ -14,4 +17,9 @@ def site(request: HttpRequest) -> dict[str, object]:
     alternates = []
     for code, name in settings.LANGUAGES:
         alternates.append({"code": code, "name": name, "url": translate_url(path, code), "current": code == current})
-    return {"SITE_NAME": settings.SITE_NAME, "language_alternates": alternates}
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "language_alternates": alternates,
+        # Lazily evaluated: only pages that show the account menu pay the query.
+        "is_reviewer": SimpleLazyObject(lambda: is_reviewer(request.user)),
+    }
