@@ -165,3 +165,78 @@ def citations(view: dict[str, Any], url: str) -> dict[str, str]:
         f"}}"
     )
     return {"apa": apa, "bibtex": bibtex}
+
+
+def indicator_history(versions: list[Any], code: str, lang: str) -> list[dict[str, Any]]:
+    """This indicator's assessment in each published version, newest first (versions already ordered)."""
+    history = []
+    with translation.override(lang):
+        for version in versions:
+            snapshot = version.snapshot
+            for pillar in snapshot["pillars"]:
+                for a in pillar["assessments"]:
+                    if a["indicator"]["code"] != code:
+                        continue
+                    reply = a.get("reply") or {}
+                    institution = reply.get("institution")
+                    history.append(
+                        {
+                            "report_title": snapshot["report"]["title"],
+                            "slug": snapshot["report"]["slug"],
+                            "number": version.number,
+                            "published_at": version.published_at,
+                            "period": "–".join(snapshot["report"][k][:4] for k in ("period_start", "period_end")),
+                            "period_end": snapshot["report"]["period_end"],
+                            "rating": rating_info(a["rating"]),
+                            "observed": _num(a.get("observed_value")),
+                            "observed_label": _fmt(_num(a.get("observed_value")), a["indicator"]["unit"]),
+                            "anchor": f"ind-{code}".replace(".", "-"),
+                            "reply_institution": _tr(institution, "name", lang) if institution else "",
+                            "reply_text": reply.get("text", ""),
+                            "reply_received_on": reply.get("received_on"),
+                            "reply_requested_on": reply.get("requested_on"),
+                        }
+                    )
+    return history
+
+
+def series_chart(history: list[dict[str, Any]], target: Decimal | None, unit: str) -> dict[str, Any] | None:
+    """Observed values across report periods (latest version of each report) against the target: bar geometry."""
+    latest: dict[str, dict[str, Any]] = {}
+    for item in history:  # newest first: keep the first seen per report
+        if item["observed"] is not None and item["slug"] not in latest:
+            latest[item["slug"]] = item
+    points = sorted(latest.values(), key=lambda i: i["period_end"])
+    if not points or unit not in (Unit.COUNT, Unit.PERCENTAGE):
+        return None
+    top = (
+        Decimal(100)
+        if unit == Unit.PERCENTAGE
+        else max([p["observed"] for p in points] + [target or Decimal(0), Decimal(1)]) * Decimal("1.15")
+    )
+    height, bar, gap, left = 140, 46, 24, 40
+    bars = []
+    for index, point in enumerate(points):
+        h = int(min(point["observed"], top) / top * height)
+        x = left + index * (bar + gap)
+        bars.append(
+            {
+                "x": x,
+                "y": 10 + height - h,
+                "h": max(h, 2),
+                "w": bar,
+                "label": point["observed_label"],
+                "period": point["period"],
+                "cx": x + bar // 2,
+            }
+        )
+    target_y = 10 + height - int(min(target, top) / top * height) if target is not None else None
+    return {
+        "width": left + len(points) * (bar + gap) + 20,
+        "height": height + 40,
+        "base": 10 + height,
+        "bars": bars,
+        "target_y": target_y,
+        "target_label": _fmt(target, unit) if target is not None else "",
+        "rows": points,
+    }

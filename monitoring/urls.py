@@ -53,3 +53,10 @@ urlpatterns += [
     path("workspace/reports/<uuid:uuid>/preview/", report_editor.preview, name="report_preview"),
     path("workspace/reports/<uuid:uuid>/publication/", report_editor.publication, name="report_publication"),
 ]
+
+urlpatterns += [
+    path("evidence/", public.evidence_list, name="evidence_public_list"),
+    path("data/", public.data, name="data"),
+    path("data/evidence.csv", public.evidence_csv_download, name="evidence_csv"),
+    path("data/assessments.csv", public.assessments_csv_download, name="assessments_csv"),
+]

@@ -2,14 +2,22 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from monitoring.sitemaps import SITEMAPS
 from monitoring.views import public as monitoring_public
 from portal import views as portal_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", portal_views.healthz, name="healthz"),
+    path("robots.txt", monitoring_public.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
+    path("api/v1/", include("monitoring.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -20,3 +28,5 @@ urlpatterns += i18n_patterns(
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
     prefix_default_language=True,
 )
+
+handler404 = "portal.views.not_found"

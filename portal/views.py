@@ -140,3 +140,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "portal/invitation_accept.html", {"invitation": invitation, "form": form, "existing": existing}
     )
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 in the reader's language, or JSON under /api/ (the same body whether the object is missing or private)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return render(request, "404.html", status=404)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -124,6 +125,10 @@ class Evidence(TimestampedModel):
     language = models.CharField(_("language of the source"), max_length=12, choices=EvidenceLanguage.choices)
     visibility = models.CharField(_("visibility"), max_length=20, choices=Visibility.choices)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # Search: a tsvector (Spanish and English stemming, accent-insensitive) on PostgreSQL, GIN-indexed by
+    # migration 0006; and the same text lower-cased without accents, for the SQLite fallback.
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     objects = EvidenceQuerySet.as_manager()
 

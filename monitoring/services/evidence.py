@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring import notifications
+from monitoring import notifications, search
 from monitoring.files import CheckedFile
 from monitoring.models import (
     EDITABLE_STATUSES,
@@ -136,6 +136,7 @@ def create_evidence(
             evidence.save()
             for name, values in m2m.items():
                 getattr(evidence, name).set(values)
+            search.refresh([evidence.pk])
             audit.record(
                 action="monitoring.evidence.created",
                 obj=evidence,
@@ -185,6 +186,7 @@ def update_evidence(
             locked.save()
             for name, values in m2m.items():
                 getattr(locked, name).set(values)
+            search.refresh([locked.pk])
             changes = _diff(before, _snapshot(locked))
             if changes:
                 audit.record(action="monitoring.evidence.updated", obj=locked, actor=actor, changes=changes)

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.views.decorators.http import require_safe
 
-from monitoring.models import Indicator, Institution, LineOfAction, Pillar, Plan, PlanInstitution
+from monitoring.exports.bulk import assessments_csv, evidence_csv
+from monitoring.models import (
+    Evidence,
+    Indicator,
+    Institution,
+    LineOfAction,
+    Pillar,
+    Plan,
+    PlanInstitution,
+    ReportVersion,
+)
+from monitoring.presentation import indicator_history, present, series_chart
+from monitoring.public_filters import PublicEvidenceFilterForm
 from monitoring.querysets import plan_tree
+from monitoring.search import highlight
 
 
 def _plans_with_counts() -> QuerySet[Plan]:
@@ -25,14 +40,26 @@ def home(request: HttpRequest) -> HttpResponse:
     plans = list(_plans_with_counts())
     featured = plans[0] if plans else None
     pillars = []
-    if featured is not None:
+    latest = ReportVersion.objects.visible().select_related("report").order_by("-published_at").first()
+    view = present(latest.snapshot, translation.get_language() or "es") if latest else None
+    if featured is not None and view is None:
         pillars = list(
             Pillar.objects.active()
             .filter(plan=featured)
             .order_by("position")
             .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.active().order_by("position")))
         )
-    return render(request, "monitoring/home.html", {"plans": plans, "featured": featured, "pillars": pillars})
+    recent = (
+        Evidence.objects.public()
+        .select_related("organisation")
+        .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.only("pk", "code")))
+        .order_by("-submitted_at", "-pk")[:5]
+    )
+    return render(
+        request,
+        "monitoring/home.html",
+        {"plans": plans, "featured": featured, "pillars": pillars, "latest": latest, "view": view, "recent": recent},
+    )
 
 
 @require_safe
@@ -68,7 +95,92 @@ def indicator_detail(request: HttpRequest, plan_slug: str, code: str) -> HttpRes
         plan__slug=plan_slug,
         code=code,
     )
-    return render(request, "monitoring/indicator_detail.html", {"indicator": indicator, "plan": indicator.plan})
+    lang = translation.get_language() or "es"
+    versions = list(
+        ReportVersion.objects.visible()
+        .filter(report__plan=indicator.plan)
+        .select_related("report")
+        .order_by("-published_at", "-number")
+    )
+    history = indicator_history(versions, indicator.code, lang)
+    evidence = (
+        Evidence.objects.public()
+        .for_indicator(indicator)
+        .select_related("organisation")
+        .order_by("-period_start", "-pk")
+    )
+    return render(
+        request,
+        "monitoring/indicator_detail.html",
+        {
+            "indicator": indicator,
+            "plan": indicator.plan,
+            "history": history,
+            "series": series_chart(history, indicator.target_value, indicator.unit),
+            "evidence": evidence[:EVIDENCE_ON_INDICATOR],
+            "evidence_count": evidence.count(),
+            "replies": [h for h in history if h["reply_text"] or h["reply_requested_on"]],
+        },
+    )
+
+
+EVIDENCE_ON_INDICATOR = 20
+EVIDENCE_PAGE = 25
+
+
+@require_safe
+def evidence_list(request: HttpRequest) -> HttpResponse:
+    form = PublicEvidenceFilterForm(request.GET or None)
+    items = form.apply(Evidence.objects.public())
+    items = items.select_related("organisation", "plan").prefetch_related(
+        Prefetch("indicators", queryset=Indicator.objects.only("pk", "code", "plan_id"))
+    )
+    if not items.ordered:  # a search orders by relevance; otherwise newest source first
+        items = items.order_by("-source_date", "-pk")
+    page = Paginator(items, EVIDENCE_PAGE).get_page(request.GET.get("page"))
+    query = form.cleaned_data.get("q", "") if form.is_bound and form.is_valid() else ""
+    for item in page:
+        item.title_html = highlight(item.title, query)  # type: ignore[attr-defined]
+        item.summary_html = highlight(item.summary[:400], query)  # type: ignore[attr-defined]
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "monitoring/evidence_public_list.html",
+        {"form": form, "page": page, "query": params.urlencode(), "q": query},
+    )
+
+
+@require_safe
+def data(request: HttpRequest) -> HttpResponse:
+    from monitoring.exports.bulk import ASSESSMENT_COLUMNS, EVIDENCE_COLUMNS
+
+    return render(
+        request,
+        "monitoring/data.html",
+        {"evidence_columns": EVIDENCE_COLUMNS, "assessment_columns": ASSESSMENT_COLUMNS},
+    )
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/") + "/" + (translation.get_language() or "es")
+
+
+@require_safe
+def evidence_csv_download(request: HttpRequest) -> StreamingHttpResponse:
+    form = PublicEvidenceFilterForm(request.GET or None, widgets=False)
+    rows = evidence_csv(form.apply(Evidence.objects.public()), _base_url(request))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="observatorio1325-evidence.csv"'
+    return response
+
+
+@require_safe
+def assessments_csv_download(request: HttpRequest) -> StreamingHttpResponse:
+    rows = assessments_csv(translation.get_language() or "es", _base_url(request))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="observatorio1325-assessments.csv"'
+    return response
 
 
 @require_safe
@@ -112,3 +224,13 @@ def institution_detail(request: HttpRequest, code: str) -> HttpResponse:
             "roles": roles,
         },
     )
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *"]
+    for prefix in ("/es/", "/en/"):
+        for private in ("workspace/", "moderation/", "accounts/", "admin/", "files/"):
+            lines.append(f"Disallow: {prefix}{private}")
+    lines.append(f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -1,0 +1,200 @@
+"""Serializers of the open-data API. Only public fields of public objects exist here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from monitoring.models import Evidence, Indicator, Institution, Pillar, Plan, Report, ReportVersion
+
+
+class InstitutionSerializer(serializers.ModelSerializer):
+    successor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Institution
+        fields = ["code", "country", "name_es", "name_en", "successor"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    plan = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    pillar = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    line_of_action = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    responsible = serializers.SlugRelatedField(slug_field="code", read_only=True, many=True)
+    official = serializers.BooleanField(source="is_official")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "plan",
+            "code",
+            "url",
+            "pillar",
+            "line_of_action",
+            "official",
+            "text_es",
+            "text_en",
+            "rationale_es",
+            "rationale_en",
+            "unit",
+            "direction",
+            "target_value",
+            "target_comparator",
+            "target_period",
+            "target_text_es",
+            "target_text_en",
+            "baseline_value",
+            "baseline_year",
+            "responsible",
+            "disaggregation",
+            "wording",
+            "placement",
+            "sources",
+            "retired_at",
+        ]
+
+    def get_url(self, obj: Indicator) -> str:
+        request = self.context.get("request")
+        path = f"/es/plans/{obj.plan.slug}/indicators/{obj.code}/"
+        return request.build_absolute_uri(path) if request else path
+
+
+class PillarTreeSerializer(serializers.ModelSerializer):
+    objectives = serializers.SerializerMethodField()
+    civil_society_indicators = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pillar
+        fields = [
+            "code",
+            "name_es",
+            "name_en",
+            "description_es",
+            "description_en",
+            "objectives",
+            "civil_society_indicators",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_objectives(self, pillar: Pillar) -> list[dict[str, Any]]:
+        return [
+            {
+                "code": o.code,
+                "text_es": o.text_es,
+                "text_en": o.text_en,
+                "wording": o.wording,
+                "placement": o.placement,
+                "lines_of_action": [
+                    {
+                        "code": line.code,
+                        "text_es": line.text_es,
+                        "text_en": line.text_en,
+                        "wording": line.wording,
+                        "placement": line.placement,
+                        "responsible": [i.code for i in line.responsible.all()],
+                        "indicators": [i.code for i in line.indicators.all()],
+                    }
+                    for line in o.lines.all()
+                ],
+            }
+            for o in pillar.objectives.all()
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_civil_society_indicators(self, pillar: Pillar) -> list[str]:
+        return [i.code for i in pillar.civil_society_indicators]  # type: ignore[attr-defined]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Plan
+        fields = [
+            "slug",
+            "country",
+            "short_name",
+            "title_es",
+            "title_en",
+            "adopted",
+            "period_start",
+            "period_end",
+            "review_due",
+            "summary_es",
+            "summary_en",
+            "wording_note_es",
+            "wording_note_en",
+            "sources",
+        ]
+
+
+class PlanTreeSerializer(PlanSerializer):
+    pillars = serializers.SerializerMethodField()
+
+    class Meta(PlanSerializer.Meta):
+        fields = [*PlanSerializer.Meta.fields, "pillars"]
+
+    @extend_schema_field(PillarTreeSerializer(many=True))
+    def get_pillars(self, plan: Plan) -> list[dict[str, Any]]:
+        return list(PillarTreeSerializer(self.context["pillars"], many=True).data)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    """Public fields of approved public evidence. No status, visibility, submitter or file is exposed."""
+
+    plan = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    indicators = serializers.SlugRelatedField(slug_field="code", read_only=True, many=True)
+    states = serializers.SlugRelatedField(source="regions", slug_field="code", read_only=True, many=True)
+    institutions = serializers.SlugRelatedField(slug_field="code", read_only=True, many=True)
+    organisation = serializers.CharField(source="organisation.name")
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "uuid",
+            "plan",
+            "indicators",
+            "kind",
+            "title",
+            "summary",
+            "source_url",
+            "source_date",
+            "period_start",
+            "period_end",
+            "reported_value",
+            "value_unit",
+            "states",
+            "institutions",
+            "language",
+            "organisation",
+        ]
+
+
+class ReportVersionSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReportVersion
+        fields = ["number", "published_at", "change_note"]
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    plan = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organisations = serializers.SlugRelatedField(slug_field="name", read_only=True, many=True)
+    versions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = ["slug", "title", "plan", "period_start", "period_end", "organisations", "versions"]
+
+    @extend_schema_field(ReportVersionSummarySerializer(many=True))
+    def get_versions(self, report: Report) -> list[dict[str, Any]]:
+        return list(ReportVersionSummarySerializer(report.visible_versions, many=True).data)  # type: ignore[attr-defined]
+
+
+class ReportVersionSerializer(serializers.ModelSerializer):
+    report = serializers.CharField(source="report.slug")
+    snapshot = serializers.JSONField(help_text="The frozen content of the version; see docs/report-json.md.")
+
+    class Meta:
+        model = ReportVersion
+        fields = ["report", "number", "published_at", "change_note", "content_sha256", "snapshot"]

@@ -1,0 +1,209 @@
+"""The read-only open-data API (/api/v1/). Anonymous, paginated, filterable; public data only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from monitoring.api.serializers import (
+    EvidenceSerializer,
+    IndicatorSerializer,
+    InstitutionSerializer,
+    PlanSerializer,
+    PlanTreeSerializer,
+    ReportSerializer,
+    ReportVersionSerializer,
+)
+from monitoring.models import Evidence, Indicator, Institution, Plan, Report, ReportVersion
+from monitoring.public_filters import PublicEvidenceFilterForm
+from monitoring.querysets import plan_tree
+
+LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
+
+
+class LicensedPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def get_page_size(self, request: Request) -> int | None:
+        """An explicit page size must be a whole number from 1 to max_page_size: anything else is a 400."""
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if raw and (len(raw) > 1 or not raw[0].isdigit() or not 1 <= int(raw[0]) <= self.max_page_size):
+            raise ValidationError({"page_size": f"a whole number from 1 to {self.max_page_size}"})
+        return super().get_page_size(request)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "licence": LICENCE,
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        base = super().get_paginated_response_schema(schema)
+        base["properties"]["licence"] = {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "url": {"type": "string"}},
+        }
+        return base
+
+
+class ReadOnly(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    pagination_class = LicensedPagination
+    # Any identifier reaches the view, which answers a JSON 404 for unknown ones.
+    lookup_value_regex = "[^/]+"
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        repeated = [key for key in request.query_params if len(request.query_params.getlist(key)) > 1]
+        if repeated:
+            raise ValidationError(dict.fromkeys(repeated, "give this parameter once"))
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Link"] = f'<{LICENCE["url"]}>; rel="license"'
+        return response
+
+
+class PlanViewSet(ReadOnly):
+    """National action plans; the detail includes the whole tree (pillars → objectives → lines → indicator codes)."""
+
+    queryset = Plan.objects.order_by("slug")
+    serializer_class = PlanSerializer
+    lookup_field = "slug"
+
+    @extend_schema(responses=PlanTreeSerializer)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        plan = self.get_object()
+        return Response(PlanTreeSerializer(plan, context={"request": request, "pillars": plan_tree(plan)}).data)
+
+
+class InstitutionViewSet(ReadOnly):
+    queryset = Institution.objects.select_related("successor").order_by("code")
+    serializer_class = InstitutionSerializer
+    lookup_field = "code"
+
+
+class IndicatorFilter(filters.FilterSet):
+    plan = filters.CharFilter(field_name="plan__slug")
+    pillar = filters.CharFilter(field_name="pillar__code")
+    official = filters.TypedChoiceFilter(
+        field_name="is_official", choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
+    )
+    code = filters.CharFilter(field_name="code")
+
+    class Meta:
+        model = Indicator
+        fields = ["plan", "pillar", "official", "code", "unit"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("official", str, enum=["true", "false"], description="Official or civil-society")]
+    )
+)
+class IndicatorViewSet(ReadOnly):
+    """Indicators of every plan. Identify one by `plan` and `code` (the id is only the API's handle)."""
+
+    queryset = (
+        Indicator.objects.select_related("plan", "pillar", "line_of_action")
+        .prefetch_related(Prefetch("responsible", queryset=Institution.objects.only("pk", "code")))
+        .order_by("plan__slug", "position")
+    )
+    serializer_class = IndicatorSerializer
+    filterset_class = IndicatorFilter
+
+
+CODE = {"type": "string", "maxLength": 40}
+EVIDENCE_PARAMETERS = [
+    OpenApiParameter(
+        "q",
+        {"type": "string", "maxLength": 200},
+        description="Full-text search (Spanish and English, accent-insensitive)",
+    ),
+    OpenApiParameter("plan", CODE, description="Plan slug"),
+    OpenApiParameter("pillar", CODE, description="Pillar code, e.g. P2"),
+    OpenApiParameter("indicator", CODE, description="Indicator code, e.g. I13"),
+    OpenApiParameter("institution", CODE, description="Institution code, e.g. SEMAR"),
+    OpenApiParameter("state", CODE, description="State code (ISO 3166-2:MX), MX-NAT or ABROAD"),
+    OpenApiParameter("kind", CODE, description="Kind of evidence"),
+    OpenApiParameter(
+        "year", {"type": "integer", "minimum": 1900, "maximum": 2100}, description="Year the evidence reports on"
+    ),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=EVIDENCE_PARAMETERS))
+class EvidenceViewSet(ReadOnly):
+    """Approved public evidence only."""
+
+    serializer_class = EvidenceSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self) -> QuerySet[Evidence]:
+        if self.action == "retrieve":
+            return Evidence.objects.public().select_related("plan", "organisation")
+        form = PublicEvidenceFilterForm(self.request.query_params or None, widgets=False)
+        if form.is_bound and not form.is_valid():
+            raise ValidationError(form.errors)
+        items = form.apply(Evidence.objects.public())
+        items = items.select_related("plan", "organisation").prefetch_related("indicators", "regions", "institutions")
+        if not items.ordered:  # a search orders by relevance; otherwise newest source first
+            items = items.order_by("-source_date", "-pk")
+        return items
+
+
+class ReportViewSet(ReadOnly):
+    """Reports with at least one published, non-embargoed version, and the numbers of those versions."""
+
+    serializer_class = ReportSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self) -> QuerySet[Report]:
+        visible = ReportVersion.objects.visible().order_by("number")
+        return (
+            Report.objects.filter(versions__in=ReportVersion.objects.visible())
+            .distinct()
+            .select_related("plan")
+            .prefetch_related("organisations", Prefetch("versions", queryset=visible, to_attr="visible_versions"))
+            .order_by("slug")
+        )
+
+
+class ReportVersionViewSet(ReadOnly):
+    """Published versions with their frozen assessments. Filter by `report` (slug)."""
+
+    serializer_class = ReportVersionSerializer
+
+    def get_queryset(self) -> QuerySet[ReportVersion]:
+        versions = ReportVersion.objects.visible().select_related("report").order_by("report__slug", "number")
+        report = self.request.query_params.get("report")
+        return versions.filter(report__slug=report) if report else versions
+
+    def get_object(self) -> ReportVersion:
+        slug, _, number = str(self.kwargs["pk"]).rpartition("-v")
+        if not number.isdigit():
+            number = "-1"
+        return get_object_or_404(self.get_queryset(), report__slug=slug, number=int(number))

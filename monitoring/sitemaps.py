@@ -1,0 +1,76 @@
+"""sitemap.xml: public pages in both languages with hreflang alternates. Nothing private is listed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from monitoring.models import Evidence, Indicator, Institution, Plan, ReportVersion
+
+
+class _Bilingual(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+    limit = 5000
+
+
+class StaticSitemap(_Bilingual):
+    changefreq = "weekly"
+
+    def items(self) -> list[str]:
+        return [
+            "home",
+            "monitoring:plan_list",
+            "monitoring:institution_list",
+            "monitoring:report_list",
+            "monitoring:evidence_public_list",
+            "monitoring:data",
+            "portal:about",
+        ]
+
+    def location(self, item: str) -> str:
+        return reverse(item)
+
+
+class PlanSitemap(_Bilingual):
+    def items(self) -> Any:
+        return Plan.objects.order_by("slug")
+
+
+class IndicatorSitemap(_Bilingual):
+    def items(self) -> Any:
+        return Indicator.objects.select_related("plan").order_by("plan__slug", "position")
+
+
+class InstitutionSitemap(_Bilingual):
+    def items(self) -> Any:
+        return Institution.objects.order_by("code")
+
+
+class ReportVersionSitemap(_Bilingual):
+    def items(self) -> Any:
+        return ReportVersion.objects.visible().select_related("report").order_by("report__slug", "number")
+
+    def lastmod(self, item: ReportVersion) -> Any:
+        return item.published_at
+
+
+class EvidenceSitemap(_Bilingual):
+    def items(self) -> Any:
+        return Evidence.objects.public().order_by("pk").only("uuid", "updated_at")
+
+    def lastmod(self, item: Evidence) -> Any:
+        return item.updated_at
+
+
+SITEMAPS = {
+    "pages": StaticSitemap,
+    "plans": PlanSitemap,
+    "indicators": IndicatorSitemap,
+    "institutions": InstitutionSitemap,
+    "reports": ReportVersionSitemap,
+    "evidence": EvidenceSitemap,
+}
