@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from monitoring.models import (
     Evidence,
     EvidenceAttachment,
+    Holiday,
     Indicator,
     Institution,
     LineOfAction,
@@ -17,6 +18,8 @@ from monitoring.models import (
     Pillar,
     Plan,
     PlanInstitution,
+    SuspensionPeriod,
+    TransparencyRequest,
 )
 from monitoring.services.catalogue import retire_items
 from monitoring.services.evidence import EvidenceError
@@ -159,6 +162,40 @@ class EvidenceAdmin(admin.ModelAdmin):
             except EvidenceError as exc:
                 self.message_user(request, f"{evidence}: {exc.message}", level=messages.ERROR)
         self.message_user(request, _("%(count)d item(s) approved.") % {"count": approved})
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """Moderators maintain the non-working days that transparency deadlines skip."""
+
+    list_display = ["date", "name_es", "name_en"]
+    date_hierarchy = "date"
+    search_fields = ["name_es", "name_en"]
+
+
+@admin.register(SuspensionPeriod)
+class SuspensionPeriodAdmin(admin.ModelAdmin):
+    list_display = ["start", "end", "reason_es"]
+
+
+@admin.register(TransparencyRequest)
+class TransparencyRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests change through the organisation's pages (and the audit trail)."""
+
+    list_display = ["folio", "institution", "organisation", "status", "filed_on", "due_on", "is_public"]
+    list_filter = ["status", "institution", "organisation", "is_public"]
+    search_fields = ["folio", "question"]
+    list_select_related = ["institution", "organisation"]
+    date_hierarchy = "filed_on"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

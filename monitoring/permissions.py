@@ -83,3 +83,40 @@ def get_public_version(slug: str, number: int | None = None) -> Any:
             raise Http404
         return version
     return get_object_or_404(versions, number=number)
+
+
+def get_request_for_member(user: Any, uuid: UUID | str) -> Any:
+    """A transparency request of one of the user's organisations, or 404."""
+    from monitoring.models import TransparencyRequest
+
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        TransparencyRequest.objects.filter(organisation__in=organisations_of(user)).select_related(
+            "institution", "organisation"
+        ),
+        uuid=uuid,
+    )
+
+
+def get_public_request(uuid: UUID | str) -> Any:
+    """A request its organisation marked public, or 404."""
+    from monitoring.models import TransparencyRequest
+
+    return get_object_or_404(
+        TransparencyRequest.objects.filter(is_public=True).select_related("institution", "organisation"), uuid=uuid
+    )
+
+
+def get_transparency_file_for_user(user: Any, uuid: UUID | str) -> Any:
+    """An answer file: of a public request, or of the user's organisation, or for moderators; else 404."""
+    from django.db.models import Q
+
+    from monitoring.models import TransparencyAttachment
+
+    allowed = Q(request__is_public=True)
+    if user.is_authenticated:
+        allowed |= Q(request__organisation__in=organisations_of(user))
+        if is_moderator(user):
+            allowed = Q()
+    return get_object_or_404(TransparencyAttachment.objects.filter(allowed).select_related("request"), uuid=uuid)

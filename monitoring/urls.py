@@ -60,3 +60,14 @@ urlpatterns += [
     path("data/evidence.csv", public.evidence_csv_download, name="evidence_csv"),
     path("data/assessments.csv", public.assessments_csv_download, name="assessments_csv"),
 ]
+
+from monitoring.views import transparency  # noqa: E402
+
+urlpatterns += [
+    path("workspace/requests/", transparency.request_list, name="transparency_list"),
+    path("workspace/requests/new/", transparency.request_create, name="transparency_create"),
+    path("workspace/requests/<uuid:uuid>/", transparency.request_detail, name="transparency_detail"),
+    path("transparency/", transparency.public_overview, name="transparency_public"),
+    path("transparency/requests/<uuid:uuid>/", transparency.public_request, name="transparency_public_detail"),
+    path("transparency/files/<uuid:uuid>/", transparency.answer_file, name="transparency_file"),
+]

@@ -251,3 +251,8 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 # Throttling counts live in the cache: per process by default; point CACHE_URL-like settings at Redis to share them.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Transparency requests: legal answer period and extension, in working days (the law changed in 2025).
+TRANSPARENCY_ANSWER_DAYS = env_int("TRANSPARENCY_ANSWER_DAYS", 20)
+TRANSPARENCY_EXTENSION_DAYS = env_int("TRANSPARENCY_EXTENSION_DAYS", 10)
+TRANSPARENCY_REMINDER_DAYS = env_int("TRANSPARENCY_REMINDER_DAYS", 5)

@@ -35,11 +35,22 @@ from monitoring.models.reports import (
     ReportStatus,
     ReportVersion,
 )
+from monitoring.models.transparency import (
+    ANSWERED_STATUSES,
+    AppealOutcome,
+    Holiday,
+    RequestStatus,
+    SuspensionPeriod,
+    TransparencyAttachment,
+    TransparencyRequest,
+)
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "ANSWERED_STATUSES",
     "EDITABLE_STATUSES",
     "RATING_STYLE",
+    "AppealOutcome",
     "Assessment",
     "Direction",
     "EntryKind",
@@ -48,6 +59,7 @@ __all__ = [
     "EvidenceKind",
     "EvidenceLanguage",
     "EvidenceStatus",
+    "Holiday",
     "Indicator",
     "Institution",
     "LineOfAction",
@@ -62,8 +74,12 @@ __all__ = [
     "Report",
     "ReportStatus",
     "ReportVersion",
+    "RequestStatus",
+    "SuspensionPeriod",
     "TargetComparator",
     "TargetPeriod",
+    "TransparencyAttachment",
+    "TransparencyRequest",
     "Unit",
     "Visibility",
     "Wording",

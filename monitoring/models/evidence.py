@@ -125,6 +125,14 @@ class Evidence(TimestampedModel):
     language = models.CharField(_("language of the source"), max_length=12, choices=EvidenceLanguage.choices)
     visibility = models.CharField(_("visibility"), max_length=20, choices=Visibility.choices)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    transparency_request = models.ForeignKey(
+        "monitoring.TransparencyRequest",
+        verbose_name=_("from transparency request"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+    )
     # Search: a tsvector (Spanish and English stemming, accent-insensitive) on PostgreSQL, GIN-indexed by
     # migration 0006; and the same text lower-cased without accents, for the SQLite fallback.
     search_vector = SearchVectorField(null=True, editable=False)

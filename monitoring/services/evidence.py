@@ -7,17 +7,14 @@ and writes the audit trail. Moderation decisions live in services/moderation.py.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring import notifications, search
+from monitoring import attachments, notifications, search
 from monitoring.files import CheckedFile
 from monitoring.models import (
     EDITABLE_STATUSES,
@@ -30,8 +27,6 @@ from monitoring.models import (
 )
 from portal import audit
 from portal.models import Organisation, User
-
-logger = logging.getLogger(__name__)
 
 # Fields compared for the audit trail's before/after.
 TRACKED_FIELDS = [
@@ -83,18 +78,7 @@ def _apply(evidence: Evidence, fields: dict[str, Any]) -> dict[str, Any]:
 
 def _store_files(evidence: Evidence, files: Iterable[CheckedFile], actor: User, stored: list[str]) -> None:
     for checked in files:
-        attachment = EvidenceAttachment(
-            evidence=evidence,
-            original_name=checked.name,
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=checked.sha256,
-            original_sha256=checked.original_sha256,
-            uploaded_by=actor,
-        )
-        attachment.file.save("upload", ContentFile(checked.content), save=False)
-        stored.append(str(attachment.file.name))
-        attachment.save()
+        attachments.store(EvidenceAttachment, checked, actor, stored, evidence=evidence)
         audit.record(
             action="monitoring.evidence.attachment_added",
             obj=evidence,
@@ -103,13 +87,7 @@ def _store_files(evidence: Evidence, files: Iterable[CheckedFile], actor: User, 
         )
 
 
-def _discard(names: list[str]) -> None:
-    """Remove files stored by a transaction that did not commit, so nothing is left orphaned."""
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:  # the database error is what the user needs to hear about
-            logger.exception("could not remove an orphaned upload")
+_discard = attachments.discard
 
 
 def _check_member(evidence_org: Organisation, actor: User) -> None:

@@ -6,9 +6,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
+from monitoring.deadlines import load_calendar
 from monitoring.exports.bulk import assessments_csv, evidence_csv
 from monitoring.models import (
     Evidence,
@@ -19,11 +20,13 @@ from monitoring.models import (
     Plan,
     PlanInstitution,
     ReportVersion,
+    TransparencyRequest,
 )
 from monitoring.presentation import indicator_history, present, series_chart
 from monitoring.public_filters import PublicEvidenceFilterForm
 from monitoring.querysets import plan_tree
 from monitoring.search import highlight
+from monitoring.services.transparency import institution_record
 
 
 def _plans_with_counts() -> QuerySet[Plan]:
@@ -103,6 +106,12 @@ def indicator_detail(request: HttpRequest, plan_slug: str, code: str) -> HttpRes
         .order_by("-published_at", "-number")
     )
     history = indicator_history(versions, indicator.code, lang)
+    requests = list(
+        TransparencyRequest.objects.filter(is_public=True, indicators=indicator)
+        .select_related("institution")
+        .order_by("-filed_on")
+    )
+    transparency = institution_record(requests, timezone.localdate(), load_calendar())["total"] if requests else None
     evidence = (
         Evidence.objects.public()
         .for_indicator(indicator)
@@ -120,6 +129,8 @@ def indicator_detail(request: HttpRequest, plan_slug: str, code: str) -> HttpRes
             "evidence": evidence[:EVIDENCE_ON_INDICATOR],
             "evidence_count": evidence.count(),
             "replies": [h for h in history if h["reply_text"] or h["reply_requested_on"]],
+            "transparency": transparency,
+            "requests": requests[:10],
         },
     )
 
@@ -213,6 +224,10 @@ def institution_detail(request: HttpRequest, code: str) -> HttpResponse:
         .order_by("plan", "position")
     )
     roles = PlanInstitution.objects.filter(institution=institution).select_related("plan")
+    public_requests = list(
+        TransparencyRequest.objects.filter(is_public=True, institution=institution).order_by("-filed_on", "-pk")
+    )
+    record = institution_record(public_requests, timezone.localdate(), load_calendar()) if public_requests else None
     return render(
         request,
         "monitoring/institution_detail.html",
@@ -222,6 +237,8 @@ def institution_detail(request: HttpRequest, code: str) -> HttpResponse:
             "lines": lines,
             "indicators": indicators,
             "roles": roles,
+            "record": record,
+            "public_requests": public_requests[:20],
         },
     )
 

@@ -42,6 +42,10 @@ def test_seed_demo_creates_organisations_people_and_evidence_from_real_figures(s
     assert AuditEvent.objects.filter(action="monitoring.evidence.approved").count() == 9
     assert Evidence.objects.filter(status=EvidenceStatus.DRAFT, visibility="confidential").count() == 1
     assert User.objects.get(email="miembro@intersecta.demo").check_password("demo-password-1325")
+    from monitoring.models import ReportVersion, TransparencyRequest
+
+    assert list(ReportVersion.objects.order_by("number").values_list("number", flat=True)) == [1, 2]
+    assert TransparencyRequest.objects.filter(is_public=True).count() == 5
 
 
 def test_seed_demo_is_idempotent(settings):

@@ -37,6 +37,7 @@ from monitoring.services.reports import (
     request_publication,
     save_assessment,
 )
+from monitoring.services.transparency import extend, file_requests, record_answer
 from portal.models import Membership, Organisation, Role, User
 
 DEMO_PASSWORD = "demo-password-1325"  # noqa: S105 - published on purpose, local demo only
@@ -94,6 +95,7 @@ class Command(BaseCommand):
             people = self.organisations()
         created = self.evidence(plan, people, moderator)
         self.report(plan, people)
+        self.requests(plan, people)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {len(people)} organisations, moderator {moderator.email}, {created} new evidence items. "
@@ -127,6 +129,52 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(user=reviewer, organisation=org, defaults={"role": Role.REVIEWER})
             result.append((org, member, reviewer))
         return result
+
+    def requests(self, plan: Plan, people: list[tuple[Organisation, User, User]]) -> None:
+        """Intersecta asks the same question of five institutions; demo folios, illustrative answers."""
+        _dc, (intersecta, member, _reviewer), _jt = people
+        if intersecta.transparency_requests.exists():
+            return
+        codes = ["SRE", "SEDENA", "SEMAR", "SSPC", "SECMUJERES"]
+        institutions = {i.code: i for i in Institution.objects.filter(code__in=codes)}
+        created = file_requests(
+            organisation=intersecta,
+            actor=member,
+            question=(
+                "Solicito el número de mujeres y de hombres desplegados en operaciones de paz de la ONU en 2024, "
+                "por institución y por misión. (Solicitud de demostración.)"
+            ),
+            filed_on=dt.date(2025, 2, 10),
+            folios={institutions[c]: f"DEMO-{n + 1:03d}-2025" for n, c in enumerate(codes)},
+            indicators=list(Indicator.objects.filter(plan=plan, code__in=["I07", "I08"])),
+            is_public=True,
+        )
+        by_code = {r.institution.code: r for r in created}
+        record_answer(
+            request=by_code["SRE"],
+            actor=member,
+            status="answered",
+            answered_on=dt.date(2025, 3, 5),
+            summary="Respuesta de demostración.",
+            files=[],
+        )
+        record_answer(
+            request=by_code["SEMAR"],
+            actor=member,
+            status="nonexistent",
+            answered_on=dt.date(2025, 3, 20),
+            summary="Respuesta de demostración.",
+            files=[],
+        )
+        extend(request=by_code["SEDENA"], actor=member)
+        record_answer(
+            request=by_code["SEDENA"],
+            actor=member,
+            status="partial",
+            answered_on=dt.date(2025, 3, 26),
+            summary="Respuesta de demostración.",
+            files=[],
+        )
 
     def report(self, plan: Plan, people: list[tuple[Organisation, User, User]]) -> None:
         """A report by Intersecta and Data Cívica, published as v1, then corrected as v2."""

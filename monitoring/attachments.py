@@ -1,0 +1,42 @@
+"""Storing checked files as attachment rows (evidence or transparency answers), and cleaning up after failures."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import models
+
+from monitoring.files import CheckedFile
+from portal.models import User
+
+logger = logging.getLogger(__name__)
+
+
+def store(model: type[models.Model], checked: CheckedFile, actor: User, stored: list[str], **parent: Any) -> Any:
+    """Save the cleaned content under a random name and create the row; the stored name is appended to ``stored``
+    so the caller can remove it if its transaction fails."""
+    attachment: Any = model(
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        original_sha256=checked.original_sha256,
+        uploaded_by=actor,
+        **parent,
+    )
+    attachment.file.save("upload", ContentFile(checked.content), save=False)
+    stored.append(str(attachment.file.name))
+    attachment.save()
+    return attachment
+
+
+def discard(names: list[str]) -> None:
+    """Remove files stored by a transaction that did not commit, so nothing is left orphaned."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # the original error is what the user needs to hear about
+            logger.exception("could not remove an orphaned upload")

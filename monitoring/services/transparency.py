@@ -1,0 +1,310 @@
+"""Transparency requests: file (one per institution), record answers, extensions and appeals, turn answers
+into evidence, and compute each institution's public record.
+
+Each write runs in one transaction, locks the row it changes, and writes the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from monitoring import attachments, search
+from monitoring.deadlines import Calendar, load_calendar
+from monitoring.files import CheckedFile
+from monitoring.models import (
+    ANSWERED_STATUSES,
+    Evidence,
+    EvidenceAttachment,
+    EvidenceKind,
+    EvidenceStatus,
+    Indicator,
+    Institution,
+    RequestStatus,
+    TransparencyAttachment,
+    TransparencyRequest,
+    Visibility,
+)
+from portal import audit
+from portal.models import Organisation, User
+
+
+class TransparencyError(Exception):
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def _check_member(organisation_id: int, actor: User) -> None:
+    if not actor.memberships.filter(organisation_id=organisation_id).exists():
+        raise TransparencyError(_("Only members of the organisation can change its requests."))
+
+
+def due_date(filed_on: dt.date, calendar: Calendar | None = None) -> dt.date:
+    calendar = calendar or load_calendar()
+    return calendar.add_working_days(filed_on, settings.TRANSPARENCY_ANSWER_DAYS)
+
+
+def file_requests(
+    *,
+    organisation: Organisation,
+    actor: User,
+    question: str,
+    filed_on: dt.date,
+    folios: dict[Institution, str],
+    indicators: Iterable[Indicator],
+    is_public: bool,
+) -> list[TransparencyRequest]:
+    """File the same question with several institutions: one request (and folio) per institution."""
+    _check_member(organisation.pk, actor)
+    calendar = load_calendar()
+    indicators = list(indicators)
+    due = calendar.add_working_days(filed_on, settings.TRANSPARENCY_ANSWER_DAYS)
+    created = []
+    try:
+        with transaction.atomic():
+            for institution, folio in folios.items():
+                request = TransparencyRequest.objects.create(
+                    organisation=organisation,
+                    created_by=actor,
+                    institution=institution,
+                    folio=folio.strip(),
+                    question=question,
+                    filed_on=filed_on,
+                    due_on=due,
+                    is_public=is_public,
+                )
+                request.indicators.set(indicators)
+                audit.record(
+                    action="monitoring.transparency.filed",
+                    obj=request,
+                    actor=actor,
+                    changes={
+                        "institution": [None, institution.code],
+                        "folio": [None, folio],
+                        "due_on": [None, str(due)],
+                    },
+                )
+                created.append(request)
+    except IntegrityError as exc:
+        raise TransparencyError(_("One of these folios is already registered for that institution.")) from exc
+    return created
+
+
+def _locked(request: TransparencyRequest, actor: User, expected_version: int | None) -> TransparencyRequest:
+    locked = TransparencyRequest.objects.select_for_update().select_related("institution").get(pk=request.pk)
+    _check_member(locked.organisation_id, actor)
+    if expected_version is not None and locked.version != expected_version:
+        raise TransparencyError(_("Someone changed this request after you opened it. Reload it and try again."))
+    return locked
+
+
+def _save(locked: TransparencyRequest, actor: User, action: str, changes: dict[str, Any]) -> TransparencyRequest:
+    locked.version += 1
+    locked.save()
+    audit.record(action=action, obj=locked, actor=actor, changes=changes)
+    return locked
+
+
+def record_answer(
+    *,
+    request: TransparencyRequest,
+    actor: User,
+    status: str,
+    answered_on: dt.date | None,
+    summary: str,
+    files: list[CheckedFile],
+    expected_version: int | None = None,
+) -> TransparencyRequest:
+    """Record what the institution answered (or that it did not), with the answer's files."""
+    if status not in RequestStatus.values or status == RequestStatus.PENDING:
+        raise TransparencyError(_("Choose what the institution answered."))
+    if status in ANSWERED_STATUSES and answered_on is None:
+        raise TransparencyError(_("Give the date of the answer."))
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = _locked(request, actor, expected_version)
+            if answered_on is not None and answered_on < locked.filed_on:
+                raise TransparencyError(_("The answer cannot be dated before the request was filed."))
+            changes: dict[str, Any] = {
+                "status": [locked.status, status],
+                "answered_on": [str(locked.answered_on or ""), str(answered_on or "")],
+            }
+            locked.status = status
+            locked.answered_on = answered_on if status in ANSWERED_STATUSES else None
+            locked.answer_summary = summary
+            for checked in files:
+                attachments.store(TransparencyAttachment, checked, actor, stored, request=locked)
+            if files:
+                changes["files"] = [None, [checked.name for checked in files]]
+            return _save(locked, actor, "monitoring.transparency.answered", changes)
+    except BaseException:
+        attachments.discard(stored)
+        raise
+
+
+def extend(*, request: TransparencyRequest, actor: User, expected_version: int | None = None) -> TransparencyRequest:
+    """The institution took the legal extension: the due date moves by the extension's working days."""
+    with transaction.atomic():
+        locked = _locked(request, actor, expected_version)
+        if locked.extended_due_on is not None:
+            raise TransparencyError(_("This request has already been extended."))
+        locked.extended_due_on = load_calendar().add_working_days(locked.due_on, settings.TRANSPARENCY_EXTENSION_DAYS)
+        return _save(
+            locked, actor, "monitoring.transparency.extended", {"extended_due_on": [None, str(locked.extended_due_on)]}
+        )
+
+
+def record_appeal(
+    *,
+    request: TransparencyRequest,
+    actor: User,
+    filed_on: dt.date,
+    outcome: str,
+    outcome_on: dt.date | None,
+    expected_version: int | None = None,
+) -> TransparencyRequest:
+    with transaction.atomic():
+        locked = _locked(request, actor, expected_version)
+        if filed_on < locked.filed_on:
+            raise TransparencyError(_("The appeal cannot be dated before the request was filed."))
+        changes = {
+            "appeal_filed_on": [str(locked.appeal_filed_on or ""), str(filed_on)],
+            "appeal_outcome": [locked.appeal_outcome, outcome],
+        }
+        locked.appeal_filed_on, locked.appeal_outcome, locked.appeal_outcome_on = filed_on, outcome, outcome_on
+        return _save(locked, actor, "monitoring.transparency.appeal", changes)
+
+
+def withdraw(*, request: TransparencyRequest, actor: User) -> TransparencyRequest:
+    with transaction.atomic():
+        locked = _locked(request, actor, None)
+        before = locked.status
+        locked.status = RequestStatus.WITHDRAWN
+        return _save(locked, actor, "monitoring.transparency.withdrawn", {"status": [before, RequestStatus.WITHDRAWN]})
+
+
+def to_evidence(*, request: TransparencyRequest, actor: User) -> Evidence:
+    """Turn an answered request into a draft of evidence: prefilled, with copies of the answer's files, linked back."""
+    with transaction.atomic():
+        locked = _locked(request, actor, None)
+        if locked.status not in ANSWERED_STATUSES:
+            raise TransparencyError(_("Only an answered request can become evidence."))
+        indicators = list(locked.indicators.all())
+        plan_id = indicators[0].plan_id if indicators else None
+        if plan_id is None:
+            raise TransparencyError(_("Link the request to at least one indicator first."))
+        answered = locked.answered_on
+        evidence = Evidence.objects.create(
+            plan_id=plan_id,
+            organisation_id=locked.organisation_id,
+            submitted_by=actor,
+            status=EvidenceStatus.DRAFT,
+            kind=EvidenceKind.TRANSPARENCY_ANSWER,
+            title=_("Answer of %(institution)s to request %(folio)s")
+            % {"institution": locked.institution.code, "folio": locked.folio},
+            summary=(locked.answer_summary or "") + "\n\n" + _("Question asked:") + " " + locked.question,
+            source_date=answered,
+            period_start=dt.date(answered.year, 1, 1) if answered else None,
+            period_end=dt.date(answered.year, 12, 31) if answered else None,
+            language="es",
+            visibility=Visibility.PUBLIC if locked.is_public else Visibility.CONFIDENTIAL,
+            transparency_request=locked,
+        )
+        evidence.indicators.set([i for i in indicators if i.plan_id == plan_id])
+        evidence.institutions.set([locked.institution])
+        for source in locked.attachments.all():
+            # A copy with the same bytes and hashes: the evidence keeps its chain of custody if the request changes.
+            copy = EvidenceAttachment(
+                evidence=evidence,
+                original_name=source.original_name,
+                content_type=source.content_type,
+                size=source.size,
+                sha256=source.sha256,
+                original_sha256=source.original_sha256,
+                uploaded_by=source.uploaded_by,
+            )
+            with source.file.open("rb") as handle:
+                copy.file.save("upload", handle, save=False)
+            copy.save()
+        search.refresh([evidence.pk])
+        audit.record(
+            action="monitoring.evidence.created",
+            obj=evidence,
+            actor=actor,
+            changes={"transparency_request": [None, str(locked)]},
+            reason="from a transparency request",
+        )
+        audit.record(
+            action="monitoring.transparency.converted",
+            obj=locked,
+            actor=actor,
+            changes={"evidence": [None, str(evidence.uuid)]},
+        )
+    return evidence
+
+
+# --------------------------------------------------------------------------- public record
+
+
+OUTCOMES = ["filed", "on_time", "late", "nonexistent", "reserved", "unanswered", "pending"]
+
+
+def institution_record(requests: Iterable[TransparencyRequest], today: dt.date, calendar: Calendar) -> dict[str, Any]:
+    """Counts per outcome and median working days to answer, overall and by year of filing.
+
+    Call with public requests only. Withdrawn requests are not counted.
+    """
+
+    def empty() -> dict[str, Any]:
+        return dict.fromkeys(OUTCOMES, 0) | {"days": []}
+
+    total = empty()
+    years: dict[int, dict[str, Any]] = defaultdict(empty)
+    for r in requests:
+        if r.status == RequestStatus.WITHDRAWN:
+            continue
+        for bucket in (total, years[r.filed_on.year]):
+            bucket["filed"] += 1
+            if r.status in ANSWERED_STATUSES and r.answered_on:
+                bucket["on_time" if r.answered_on <= r.effective_due_on else "late"] += 1
+                bucket["days"].append(calendar.working_days_between(r.filed_on, r.answered_on))
+                if r.status == RequestStatus.NONEXISTENT:
+                    bucket["nonexistent"] += 1
+                if r.status == RequestStatus.RESERVED:
+                    bucket["reserved"] += 1
+            elif r.status == RequestStatus.NO_ANSWER or r.is_overdue(today):
+                bucket["unanswered"] += 1
+            else:
+                bucket["pending"] += 1
+
+    def finish(bucket: dict[str, Any]) -> dict[str, Any]:
+        days = bucket.pop("days")
+        bucket["median_days"] = statistics.median(days) if days else None
+        answered = bucket["on_time"] + bucket["late"]
+        bucket["on_time_share"] = round(100 * bucket["on_time"] / answered) if answered else None
+        return bucket
+
+    return {"total": finish(total), "years": {year: finish(b) for year, b in sorted(years.items(), reverse=True)}}
+
+
+def public_records(today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Every institution's record from public requests (three queries in all)."""
+    today = today or timezone.localdate()
+    calendar = load_calendar()
+    by_institution: dict[int, list[TransparencyRequest]] = defaultdict(list)
+    for r in TransparencyRequest.objects.filter(is_public=True).only(
+        "institution_id", "status", "filed_on", "due_on", "extended_due_on", "answered_on"
+    ):
+        by_institution[r.institution_id].append(r)
+    institutions = Institution.objects.filter(pk__in=by_institution.keys()).order_by("code")
+    return [{"institution": i, **institution_record(by_institution[i.pk], today, calendar)} for i in institutions]

@@ -1,0 +1,158 @@
+"""Forms for transparency requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from monitoring.files import ACCEPT_ATTRIBUTE, CheckedFile, FileRejected, inspect_upload, too_large_message
+from monitoring.forms import MultipleFileField, MultipleFileInput, indicator_choices
+from monitoring.models import AppealOutcome, Indicator, Institution, Plan, RequestStatus
+from monitoring.widgets import DisclosureCheckboxes
+
+FOLIO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/-]{2,39}$")
+
+
+def _not_future(value: dt.date | None) -> dt.date | None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(_("The date cannot be in the future."))
+    return value
+
+
+class FileRequestForm(forms.Form):
+    question = forms.CharField(
+        label=gettext_lazy("Question"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("The text of the request, as filed."),
+    )
+    filed_on = forms.DateField(label=gettext_lazy("Filed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    institutions = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Institutions"),
+        queryset=Institution.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("One request is recorded per institution, each with its own folio."),
+    )
+    indicators = forms.MultipleChoiceField(
+        label=gettext_lazy("Indicators"), required=False, widget=DisclosureCheckboxes
+    )
+    is_public = forms.BooleanField(
+        label=gettext_lazy("Make the question and answer public"),
+        required=False,
+        help_text=gettext_lazy("Public requests count in each institution's public record of answers."),
+    )
+
+    def __init__(self, *args: Any, plan: Plan, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        fields: dict[str, Any] = self.fields
+        institutions = list(Institution.objects.filter(plan_roles__plan=plan).order_by("code"))
+        fields["institutions"].queryset = Institution.objects.filter(pk__in=[i.pk for i in institutions]).order_by(
+            "code"
+        )
+        fields["institutions"].label_from_instance = lambda i: f"{i.code} — {i.name}"
+        fields["indicators"].choices = indicator_choices(plan)
+        self.folio_fields = []
+        for institution in institutions:
+            name = f"folio_{institution.pk}"
+            fields[name] = forms.CharField(
+                label=_("Folio at %(code)s") % {"code": institution.code}, required=False, max_length=40
+            )
+            self.folio_fields.append((institution, name))
+
+    def clean_filed_on(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("filed_on"))
+
+    def clean_question(self) -> str:
+        return str(self.cleaned_data["question"]).strip()
+
+    def clean_indicators(self) -> list[Indicator]:
+        ids = self.cleaned_data.get("indicators") or []
+        return list(Indicator.objects.filter(plan=self.plan, pk__in=ids))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = {i.pk for i in data.get("institutions") or []}
+        folios = {}
+        for institution, name in self.folio_fields:
+            value = (data.get(name) or "").strip()
+            if institution.pk in chosen:
+                if not value:
+                    self.add_error(
+                        name, _("Give the folio the platform assigned at %(code)s.") % {"code": institution.code}
+                    )
+                elif not FOLIO.match(value):
+                    self.add_error(name, _("A folio has 3 to 40 letters, digits, hyphens or slashes."))
+                else:
+                    folios[institution] = value
+        data["folios"] = folios
+        return data
+
+
+class AnswerForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label=gettext_lazy("What the institution answered"),
+        choices=[
+            (v, label)
+            for v, label in RequestStatus.choices
+            if v not in (RequestStatus.PENDING, RequestStatus.WITHDRAWN)
+        ],
+    )
+    answered_on = forms.DateField(
+        label=gettext_lazy("Answered on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("What the answer says"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    attachments = MultipleFileField(
+        label=gettext_lazy("The answer's files"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+
+    def __init__(self, *args: Any, oversized: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.oversized = oversized or []
+        self.checked_files: list[CheckedFile] = []
+
+    def clean_answered_on(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("answered_on"))
+
+    def clean_attachments(self) -> list[Any]:
+        errors = [too_large_message(name) for name in self.oversized]
+        for upload in self.cleaned_data.get("attachments") or []:
+            try:
+                self.checked_files.append(inspect_upload(upload))
+            except FileRejected as exc:
+                errors.append(exc.message)
+        if errors:
+            self.checked_files = []
+            raise forms.ValidationError(errors)
+        return self.cleaned_data.get("attachments") or []
+
+
+class AppealForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    appeal_filed_on = forms.DateField(
+        label=gettext_lazy("Appeal filed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    appeal_outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=AppealOutcome.choices)
+    appeal_outcome_on = forms.DateField(
+        label=gettext_lazy("Decided on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_appeal_filed_on(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("appeal_filed_on"))
+
+    def clean_appeal_outcome_on(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("appeal_outcome_on"))
