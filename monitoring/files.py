@@ -242,3 +242,71 @@ def reencode_image(content: bytes, fmt: str, name: str) -> bytes:
         raise bomb from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise damaged from exc
+
+
+OOXML_CORE = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+    b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"></cp:coreProperties>'
+)
+OOXML_APP = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"></Properties>'
+)
+ODF_META = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" office:version="1.2">'
+    b"<office:meta/></office:document-meta>"
+)
+
+
+def strip_document_metadata(checked: CheckedFile) -> CheckedFile:
+    """Remove author, editor, company and software metadata from PDF and office files (on the submitter's request)."""
+    content = checked.content
+    try:
+        if checked.content_type == PDF:
+            content = _strip_pdf(content)
+        elif checked.content_type in (DOCX, XLSX):
+            content = _rewrite_zip(content, {"docProps/core.xml": OOXML_CORE, "docProps/app.xml": OOXML_APP})
+        elif checked.content_type in (ODT, ODS):
+            content = _rewrite_zip(content, {"meta.xml": ODF_META})
+        else:
+            return checked
+    except Exception as exc:  # a file we cannot rewrite is refused rather than kept with its metadata
+        raise FileRejected(
+            _("“%(name)s” could not be cleaned of its metadata. Save it again as PDF and retry.")
+            % {"name": checked.name}
+        ) from exc
+    return CheckedFile(
+        name=checked.name,
+        content_type=checked.content_type,
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        original_sha256=checked.original_sha256,
+    )
+
+
+def _strip_pdf(content: bytes) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(content)))
+    writer.metadata = None
+    root = writer._root_object
+    if NameObject("/Metadata") in root:
+        del root[NameObject("/Metadata")]
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _rewrite_zip(content: bytes, replacements: dict[str, bytes]) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = replacements.get(info.filename, source.read(info.filename))
+            # ODF wants "mimetype" first and stored uncompressed; keep every member's original method.
+            target.writestr(info, data, compress_type=info.compress_type)
+    return out.getvalue()

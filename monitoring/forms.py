@@ -22,6 +22,7 @@ from monitoring.files import (
     FileRejected,
     clean_filename,
     inspect_upload,
+    strip_document_metadata,
     too_large_message,
 )
 from monitoring.models import (
@@ -158,6 +159,11 @@ class EvidenceForm(forms.Form):
         required=False,
         widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )
+    strip_metadata = forms.BooleanField(
+        label=gettext_lazy("Remove author and software details from PDF and office files"),
+        required=False,
+        help_text=gettext_lazy("Recommended when a document could identify who wrote or handled it."),
+    )
     visibility = forms.ChoiceField(
         label=gettext_lazy("Who can see it once approved"),
         choices=Visibility.choices,
@@ -169,6 +175,7 @@ class EvidenceForm(forms.Form):
         ),
     )
 
+    creation_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
     note = forms.CharField(
         label=gettext_lazy("Note for the moderators (optional)"),
         required=False,
@@ -193,6 +200,7 @@ class EvidenceForm(forms.Form):
         self.evidence = evidence
         self.oversized = oversized or []
         self.checked_files: list[CheckedFile] = []
+        self.save_failed = False  # set by the view when the database or storage failed
         fields: dict[str, Any] = self.fields
         fields["organisation"].queryset = organisations
         if evidence is not None or organisations.count() == 1:
@@ -238,9 +246,10 @@ class EvidenceForm(forms.Form):
                 "regions",
                 "institutions",
             ),
-            Fieldset(_("Files"), "attachments"),
+            Fieldset(_("Files"), "attachments", "strip_metadata"),
             Fieldset(_("Visibility"), "visibility"),
             "note",
+            "creation_key",
         )
 
     # -- field rules ---------------------------------------------------------------------------
@@ -286,6 +295,14 @@ class EvidenceForm(forms.Form):
                 _("The files of one item may not exceed %(limit)s in total.")
                 % {"limit": filesizeformat(settings.MAX_UPLOAD_TOTAL_SIZE)}
             )
+        if not errors and self.data.get("strip_metadata"):
+            cleaned = []
+            for checked in self.checked_files:
+                try:
+                    cleaned.append(strip_document_metadata(checked))
+                except FileRejected as exc:
+                    errors.append(exc.message)
+            self.checked_files = cleaned
         if errors:
             self.checked_files = []
             raise forms.ValidationError(errors)
@@ -384,7 +401,7 @@ class EvidenceForm(forms.Form):
 
     def files_to_choose_again(self) -> list[str]:
         """Names of files sent with a form that failed: browsers cannot keep them, so say which."""
-        if not self.is_bound or not self.errors:
+        if not self.is_bound or not (self.errors or self.save_failed):
             return []
         return [clean_filename(f.name or "") for f in self.files.getlist("attachments")]
 

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from portal.two_factor import mark_authenticated
+
+        # Plumbing, not a business rule: remember when the password was last entered (re-authentication).
+        user_logged_in.connect(lambda sender, request, user, **kw: request and mark_authenticated(request), weak=False)

@@ -44,6 +44,13 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.fields["username"].max_length = 254  # type: ignore[attr-defined]
         self.helper = _helper()
 
+    def clean(self) -> dict[str, Any]:
+        username = self.data.get("username", "")
+        if len(username) > 254 or "\x00" in username:
+            # Never look up an impossible address: same answer as a wrong password.
+            raise self.get_invalid_login_error()
+        return super().clean()
+
 
 class ResetForm(PasswordResetForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -48,3 +48,8 @@ def moderators() -> QuerySet[Any]:
         | Q(groups__permissions__codename="moderate", groups__permissions__content_type__app_label="portal")
     )
     return User.objects.filter(holds, is_active=True, is_staff=True).distinct()
+
+
+def needs_two_factor(user: Any) -> bool:
+    """Moderators and reviewers must use a second factor; members may."""
+    return is_moderator(user) or is_reviewer(user)

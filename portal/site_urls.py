@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from portal import views
+from portal import two_factor, views
 from portal.forms import ChangePasswordForm, EmailAuthenticationForm, NewPasswordForm, ResetForm
 
 app_name = "portal"
@@ -58,6 +58,11 @@ urlpatterns = [
         name="password_change",
     ),
     path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/two-factor/", two_factor.setup, name="two_factor_setup"),
+    path("accounts/two-factor/verify/", two_factor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/recovery-codes/", two_factor.recovery_codes, name="two_factor_recovery_codes"),
+    path("accounts/two-factor/disable/", two_factor.disable, name="two_factor_disable"),
+    path("accounts/reauthenticate/", two_factor.reauthenticate, name="reauthenticate"),
     path("accounts/invitations/new/", views.invitation_create, name="invitation_create"),
     path("accounts/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -22,6 +22,7 @@ from portal import audit, services
 from portal.forms import AcceptInvitationForm, InvitationForm, ProfileForm
 from portal.models import User
 from portal.permissions import is_moderator
+from portal.two_factor import recent_login_required
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@recent_login_required
 def invitation_create(request: HttpRequest) -> HttpResponse:
     if not is_moderator(request.user):
         raise Http404

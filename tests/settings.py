@@ -19,3 +19,5 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Most tests act as people who have passed two-factor; tests/security turns enforcement back on.
+TWO_FACTOR_REQUIRED = False

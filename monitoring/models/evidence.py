@@ -125,6 +125,12 @@ class Evidence(TimestampedModel):
     language = models.CharField(_("language of the source"), max_length=12, choices=EvidenceLanguage.choices)
     visibility = models.CharField(_("visibility"), max_length=20, choices=Visibility.choices)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    creation_key = models.UUIDField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Sent by the form: a second submission of the same form creates nothing.",
+    )
     transparency_request = models.ForeignKey(
         "monitoring.TransparencyRequest",
         verbose_name=_("from transparency request"),
@@ -144,6 +150,11 @@ class Evidence(TimestampedModel):
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "creation_key"],
+                name="evidence_created_once_per_form",
+                condition=Q(creation_key__isnull=False),
+            ),
             _choices("status", EvidenceStatus, "evidence_status_valid"),
             _choices("visibility", Visibility, "evidence_visibility_valid"),
             _choices("language", EvidenceLanguage, "evidence_language_valid"),

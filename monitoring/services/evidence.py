@@ -7,10 +7,11 @@ and writes the audit trail. Moderation decisions live in services/moderation.py.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,13 +104,23 @@ def create_evidence(
     files: list[CheckedFile],
     submit: bool,
     note: str = "",
+    creation_key: uuid.UUID | None = None,
 ) -> Evidence:
-    """Create an item as a draft (or submitted straight away) with its attachments."""
+    """Create an item as a draft (or submitted straight away) with its attachments.
+
+    ``creation_key`` comes from the form: a double-clicked or re-sent form returns the item already created.
+    """
     _check_member(organisation, author)
+    if creation_key is not None:
+        existing = Evidence.objects.filter(organisation=organisation, creation_key=creation_key).first()
+        if existing is not None:
+            return existing
     stored: list[str] = []
     try:
         with transaction.atomic():
-            evidence = Evidence(organisation=organisation, submitted_by=author, status=EvidenceStatus.DRAFT)
+            evidence = Evidence(
+                organisation=organisation, submitted_by=author, status=EvidenceStatus.DRAFT, creation_key=creation_key
+            )
             m2m = _apply(evidence, dict(fields))
             evidence.save()
             for name, values in m2m.items():
@@ -124,6 +135,12 @@ def create_evidence(
             _store_files(evidence, files, author, stored)
             if submit:
                 _submit_locked(evidence, author, note)
+    except IntegrityError:
+        _discard(stored)
+        existing = Evidence.objects.filter(organisation=organisation, creation_key=creation_key).first()
+        if creation_key is None or existing is None:
+            raise
+        return existing  # the same form arrived twice at once; the other request created it
     except BaseException:
         _discard(stored)
         raise

@@ -20,6 +20,7 @@ from monitoring.presentation import citations, present
 from monitoring.report_forms import AssessmentForm, PublicationRequestForm, ReportForm
 from monitoring.services import reports as report_service
 from portal.permissions import reviewer_organisation_ids
+from portal.two_factor import recent_login_required
 
 
 def _require_reviewer(request: HttpRequest) -> None:
@@ -217,6 +218,7 @@ def preview(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@recent_login_required
 def publication(request: HttpRequest, uuid: str) -> HttpResponse:
     report = get_report_for_reviewer(request.user, uuid)
     action = request.POST.get("action")

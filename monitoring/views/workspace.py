@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -30,6 +34,11 @@ from portal.models import AuditEvent
 from portal.permissions import is_moderator, organisations_of
 
 PAGE_SIZE = 25
+logger = logging.getLogger(__name__)
+SAVE_FAILED = gettext_lazy(
+    "We could not save this right now, because of a problem on our side. Nothing was saved and nothing you typed "
+    "was lost: try again in a moment (files must be chosen again)."
+)
 
 
 def _evidence_form(request: HttpRequest, plan: Plan, evidence: Evidence | None = None) -> EvidenceForm:
@@ -42,7 +51,7 @@ def _evidence_form(request: HttpRequest, plan: Plan, evidence: Evidence | None =
         submitting=submitting,
         evidence=evidence,
         oversized=[name for _field, name in getattr(request, "oversized_uploads", [])],
-        initial=initial_from(evidence) if evidence and request.method != "POST" else None,
+        initial=initial_from(evidence) if evidence and request.method != "POST" else {"creation_key": uuid.uuid4()},
     )
 
 
@@ -109,9 +118,14 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
                 files=form.checked_files,
                 submit=form.submitting,
                 note=form.cleaned_data.get("note", ""),
+                creation_key=form.cleaned_data.get("creation_key"),
             )
         except evidence_service.EvidenceError as exc:
             messages.error(request, exc.message)
+        except (DatabaseError, OSError):
+            logger.exception("evidence could not be saved")
+            messages.error(request, SAVE_FAILED)
+            form.save_failed = True
         else:
             messages.success(
                 request,
@@ -146,6 +160,10 @@ def evidence_edit(request: HttpRequest, uuid: str) -> HttpResponse:
                 submit=form.submitting,
                 note=form.cleaned_data.get("note", ""),
             )
+        except (DatabaseError, OSError):
+            logger.exception("evidence could not be saved")
+            messages.error(request, SAVE_FAILED)
+            form.save_failed = True
         except evidence_service.StaleEdit as exc:
             messages.error(request, exc.message)
             stale = True

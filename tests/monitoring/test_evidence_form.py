@@ -292,8 +292,11 @@ def test_a_storage_failure_leaves_no_row_behind(member_client, mx_plan, monkeypa
         raise OSError("disk full")
 
     monkeypatch.setattr(FileSystemStorage, "_save", broken)
-    with pytest.raises(OSError):
-        member_client.post(NEW, {**complete(mx_plan), "attachments": [files.pdf()]})
+    response = member_client.post(NEW, {**complete(mx_plan), "attachments": [files.pdf("kept.pdf")]})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "We could not save this right now" in html
+    assert 'value="INMUJERES: 84 new MUCPAZ networks in 2021"' in html and "kept.pdf" in html
     assert not Evidence.objects.exists()
 
 
