@@ -38,7 +38,7 @@ seed: migrate
 
 run: seed
 	@echo "Observatorio 1325 on http://$(HOST):$(PORT)/ (demo accounts: see README.md)"
-	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-true} TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-false} $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Tests run on PostgreSQL (every machine of this project has one at 127.0.0.1:5432) unless DATABASE_URL says
 # otherwise; on SQLite the PostgreSQL-only concurrency tests are deselected, never skipped.
@@ -59,7 +59,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
-	DEBUG=true $(PY) manage.py makemessages -l es --no-location --no-obsolete -i '.venv/*' -i 'staticfiles/*' >/dev/null
+	DEBUG=true $(PY) manage.py makemessages -l es --no-location --no-obsolete -i '.venv/*' -i 'staticfiles/*' -i 'bench/*' >/dev/null
 	$(PY) scripts/check_translations.py
 
 fmt: setup

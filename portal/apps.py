@@ -12,4 +12,8 @@ class PortalConfig(AppConfig):
         from portal.two_factor import mark_authenticated
 
         # Plumbing, not a business rule: remember when the password was last entered (re-authentication).
-        user_logged_in.connect(lambda sender, request, user, **kw: request and mark_authenticated(request), weak=False)
+        def remember(sender: object, request: object, user: object, **kwargs: object) -> None:
+            if request is not None:
+                mark_authenticated(request)  # type: ignore[arg-type]
+
+        user_logged_in.connect(remember, weak=False)

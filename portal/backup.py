@@ -13,6 +13,7 @@ import json
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django.apps import apps
 from django.core.files.base import ContentFile
@@ -41,12 +42,12 @@ def _counts() -> dict[str, int]:
     }
 
 
-def create_backup(target: Path) -> dict[str, object]:
+def create_backup(target: Path) -> dict[str, Any]:
     """Write one .tar.gz with data.json, every stored file and a manifest of counts and SHA-256 hashes."""
     data = io.StringIO()
     call_command("dumpdata", natural_foreign=True, natural_primary=True, exclude=EXCLUDE, stdout=data)
     payload = data.getvalue().encode()
-    manifest: dict[str, object] = {"format": FORMAT, "counts": _counts(), "files": {}}
+    manifest: dict[str, Any] = {"format": FORMAT, "counts": _counts(), "files": {}}
     files: dict[str, str] = {}
     with tarfile.open(target, "w:gz") as archive:
         _add(archive, "data.json", payload)
@@ -75,7 +76,7 @@ class BackupError(Exception):
     pass
 
 
-def restore_backup(source: Path) -> dict[str, object]:
+def restore_backup(source: Path) -> dict[str, Any]:
     """Replace the whole database and the stored files with the backup's; checks every hash first."""
     with tarfile.open(source, "r:gz") as archive:
         members = {m.name: m for m in archive.getmembers() if m.isfile()}

@@ -80,10 +80,10 @@ def recent_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
         auth_at = request.session.get(AUTH_AT, 0)
         if time.time() - auth_at > settings.REAUTHENTICATION_MAX_AGE:
             back = request.META.get("HTTP_REFERER") or request.path
+            if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+                back = request.path
             messages.info(request, _("For this action, confirm it is you."))
-            return redirect(
-                f"{reverse('portal:reauthenticate')}?next={back if url_has_allowed_host_and_scheme(back, {request.get_host()}) else request.path}"
-            )
+            return redirect(f"{reverse('portal:reauthenticate')}?next={back}")
         return view(request, *args, **kwargs)
 
     return wrapped

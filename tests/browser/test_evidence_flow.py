@@ -37,7 +37,7 @@ def test_a_member_logs_evidence_with_a_pdf_saves_a_draft_and_submits_it(
     page.get_by_label("Fecha de la fuente").fill("2021-02-15")
     page.get_by_label("Idioma de la fuente").select_option("es")
     page.get_by_label("Valor reportado").fill("22")
-    page.get_by_label("Archivos").set_input_files(str(pdf))
+    page.get_by_label("Archivos", exact=True).set_input_files(str(pdf))
     page.get_by_role("radio", name="Pública").check()
     page.get_by_role("button", name="Guardar borrador").click()
 

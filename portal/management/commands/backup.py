@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         manifest = create_backup(options["path"])
-        rows = sum(manifest["counts"].values())  # type: ignore[attr-defined]
+        rows = sum(manifest["counts"].values())
         self.stdout.write(
             self.style.SUCCESS(f"Backed up {rows} rows and {len(manifest['files'])} files to {options['path']}.")
-        )  # type: ignore[arg-type]
+        )

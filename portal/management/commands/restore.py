@@ -19,9 +19,9 @@ class Command(BaseCommand):
         if not options["force"]:
             raise CommandError("restore replaces every row and file; run it again with --force.")
         try:
-            manifest = restore_backup(options["path"])
+            manifest: dict[str, Any] = restore_backup(options["path"])
         except BackupError as exc:
             raise CommandError(f"nothing was changed: {exc}") from exc
         self.stdout.write(
             self.style.SUCCESS(f"Restored {sum(manifest['counts'].values())} rows and {len(manifest['files'])} files.")
-        )  # type: ignore[attr-defined]
+        )
