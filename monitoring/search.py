@@ -22,6 +22,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 MAX_QUERY = 200
+RANK_LIMIT = 2000
 
 
 def normalise(text: str) -> str:
@@ -66,11 +67,14 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
         ts_query = SearchQuery(text, config="es_unaccent", search_type="websearch") | SearchQuery(
             text, config="en_unaccent", search_type="websearch"
         )
-        return (
-            queryset.filter(search_vector=ts_query)
-            .annotate(rank=SearchRank(F("search_vector"), ts_query))
-            .order_by("-rank", "-source_date", "-pk")
-        )
+        matches = queryset.filter(search_vector=ts_query)
+        # Ranking reads every match; past a few thousand matches it costs more than it tells, so very common
+        # terms list the newest sources first (using the public index) instead.
+        if matches.values("pk")[:RANK_LIMIT].count() < RANK_LIMIT:
+            return matches.annotate(rank=SearchRank(F("search_vector"), ts_query)).order_by(
+                "-rank", "-source_date", "-pk"
+            )
+        return matches.order_by("-source_date", "-pk")
     for word in words:
         queryset = queryset.filter(search_text__contains=word)
     return queryset.order_by("-source_date", "-pk")

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "portal.middleware.RequestSizeLimitMiddleware",
+    # Compresses HTML and JSON (static files are precompressed by WhiteNoise). Django masks CSRF tokens per
+    # response, which is what keeps compression safe against BREACH-style attacks.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

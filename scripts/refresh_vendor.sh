@@ -34,3 +34,12 @@ done
 cp package/LICENSE "$fonts/LICENSE"
 echo "$NOTO_VERSION" > "$fonts/VERSION"
 echo "noto-sans $NOTO_VERSION vendored into static/vendor/noto-sans"
+
+# axe-core (MPL-2.0), injected by the accessibility tests only; never served by the site.
+AXE_VERSION="${3:-4.14.1}"
+rm -rf package
+npm pack --silent "axe-core@${AXE_VERSION}" >/dev/null
+tar -xzf "axe-core-${AXE_VERSION}.tgz"
+cp package/axe.min.js "$here/tests/vendor/axe.min.js"
+cp package/LICENSE "$here/tests/vendor/axe-LICENSE"
+echo "axe-core $AXE_VERSION vendored into tests/vendor"

@@ -61,3 +61,13 @@ def media_storage(settings, tmp_path):
         },
     }
     return tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The cache is per process; each test starts with an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -169,6 +169,12 @@ class Evidence(TimestampedModel):
         indexes = [
             models.Index(fields=["organisation", "-created_at"], name="evidence_org_recent_idx"),
             models.Index(fields=["status", "submitted_at"], name="evidence_queue_idx"),
+            # The public list, newest source first, and its count: an index over public rows only.
+            models.Index(
+                fields=["-source_date", "-id"],
+                name="evidence_public_recent_idx",
+                condition=Q(status="approved", visibility="public"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -34,7 +35,6 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 def _version_page(request: HttpRequest, version: ReportVersion) -> HttpResponse:
     lang = translation.get_language() or "es"
-    view = present(version.snapshot, lang)
     latest = (
         ReportVersion.objects.visible()
         .filter(report_id=version.report_id)
@@ -42,6 +42,22 @@ def _version_page(request: HttpRequest, version: ReportVersion) -> HttpResponse:
         .values_list("number", flat=True)
         .first()
     )
+    # A published version never changes, so its page is cached for anonymous readers. The key carries the latest
+    # version number (the "superseded by" notice), the language and the host: there is nothing to invalidate.
+    key = f"report-page:{version.content_sha256}:{latest}:{lang}:{request.get_host()}"
+    anonymous = not request.user.is_authenticated
+    if anonymous:
+        cached = cache.get(key)
+        if cached is not None:
+            return HttpResponse(cached)
+    response = _render_version(request, version, lang, latest)
+    if anonymous:
+        cache.set(key, response.content, timeout=None)
+    return response
+
+
+def _render_version(request: HttpRequest, version: ReportVersion, lang: str, latest: int | None) -> HttpResponse:
+    view = present(version.snapshot, lang)
     url = request.build_absolute_uri(
         reverse("monitoring:report_version", kwargs={"slug": version.report.slug, "number": version.number})
     )

@@ -297,3 +297,58 @@ def test_indicator_pages_have_link_preview_metadata(client, mx_plan):
     html = client.get("/en/plans/mx-pna-1325-2021/indicators/I13/").content.decode()
     assert '<meta property="og:title" content="I13 · Number of networks' in html
     assert '<meta name="twitter:card" content="summary">' in html
+
+
+def _bulk_public_evidence(cast, mx_plan, count: int) -> None:
+    i13 = Indicator.objects.get(plan=mx_plan, code="I13")
+    chiapas = Region.objects.get(code="MX-CHP")
+    rows = [
+        Evidence(
+            plan=mx_plan,
+            organisation=cast.intersecta,
+            submitted_by=cast.member,
+            status="approved",
+            visibility="public",
+            kind="news_report",
+            title=f"Despliegue de mujeres {n}",
+            summary="Mujeres en operaciones de paz.",
+            source_url="https://example.org",
+            source_date=dt.date(2021, 5, 1),
+            period_start=dt.date(2021, 1, 1),
+            period_end=dt.date(2021, 12, 31),
+            language="es",
+            search_text=f"despliegue de mujeres {n} mujeres en operaciones de paz.",
+        )
+        for n in range(count)
+    ]
+    created = Evidence.objects.bulk_create(rows)
+    Evidence.indicators.through.objects.bulk_create(
+        [Evidence.indicators.through(evidence_id=e.pk, indicator_id=i13.pk) for e in created]
+    )
+    Evidence.regions.through.objects.bulk_create(
+        [Evidence.regions.through(evidence_id=e.pk, region_id=chiapas.pk) for e in created]
+    )
+    search.refresh([e.pk for e in created])
+
+
+BUDGET_PATHS = [
+    "/es/",
+    "/es/plans/mx-pna-1325-2021/",
+    "/es/plans/mx-pna-1325-2021/indicators/I13/",
+    "/es/evidence/",
+    "/es/evidence/?q=despliegue+mujeres",
+    "/es/evidence/?state=MX-CHP&indicator=I13",
+    "/es/institutions/SRE/",
+    "/es/transparency/",
+    "/api/v1/evidence/",
+    "/api/v1/evidence/?q=despliegue",
+]
+
+
+def test_public_pages_stay_within_ten_queries_at_10_and_1000_items(client, cast, mx_plan):
+    _bulk_public_evidence(cast, mx_plan, 10)
+    at_10 = {path: _queries(client, path) for path in BUDGET_PATHS}
+    _bulk_public_evidence(cast, mx_plan, 990)
+    at_1000 = {path: _queries(client, path) for path in BUDGET_PATHS}
+    assert at_1000 == at_10
+    assert max(at_1000.values()) <= 10, at_1000

@@ -374,3 +374,23 @@ def _pdf_text(client, url: str) -> str:
 
     reader = PdfReader(io.BytesIO(_pdf_bytes(client, url)))
     return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def test_published_version_pages_are_cached_for_anonymous_readers_and_stay_correct(world, cast, client):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    assess(world, cast.reviewer, [world["public"]])
+    publish(world, cast)
+    first = client.get(f"/en/reports/{SLUG}/v1/").content
+    with CaptureQueriesContext(connection) as ctx:
+        second = client.get(f"/en/reports/{SLUG}/v1/").content
+    assert second == first and len(ctx) <= 3  # the version lookup and the latest number, no rendering queries
+    assess(world, cast.other_reviewer, [world["public"]], rating="achieved")
+    publish(world, cast, requester=cast.other_reviewer, approver=cast.reviewer, note="v2")
+    assert "superseded by version 2" in client.get(f"/en/reports/{SLUG}/v1/").content.decode()
+    client.force_login(cast.member)
+    assert "Log out" in client.get(f"/en/reports/{SLUG}/v1/").content.decode()  # people logged in get their own page
+    cache.clear()
