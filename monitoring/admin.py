@@ -145,6 +145,10 @@ class EvidenceAdmin(admin.ModelAdmin):
     actions = ["approve"]
     readonly_fields = [*(f.name for f in Evidence._meta.fields), "indicators", "regions", "institutions"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
+        # Drafts are private to their organisation, staff included.
+        return super().get_queryset(request).exclude(status="draft")
+
     @admin.display(description=_("Moderation"))
     def moderation_link(self, obj: Evidence) -> str:
         if obj.status == "draft":

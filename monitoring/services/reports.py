@@ -182,6 +182,8 @@ def save_assessment(
             )
         before = {name: _jsonable(getattr(locked, name)) for name in ASSESSMENT_FIELDS}
         before_cited = sorted(str(u) for u in locked.cited_evidence.values_list("uuid", flat=True))
+        # Citations a co-author made of evidence this reviewer cannot see stay: she could not have removed them.
+        cited += list(locked.cited_evidence.exclude(pk__in=Evidence.objects.visible_to(actor).values("pk")))
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.version += 1

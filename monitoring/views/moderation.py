@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -189,7 +189,11 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
         messages.error(request, message)
     if not approved and not refused:
         messages.info(request, _("Tick the items to approve first."))
-    return redirect(f"{reverse('monitoring:moderation_queue')}?{request.POST.get('query', '')}")
+    kept = QueryDict(request.POST.get("query", "")).copy()
+    for key in list(kept.keys()):
+        if key not in QueueFilterForm.base_fields:
+            del kept[key]
+    return redirect(f"{reverse('monitoring:moderation_queue')}?{kept.urlencode()}")
 
 
 def _valid_uuids(values: list[str]) -> list[str]:
@@ -202,6 +206,20 @@ def _valid_uuids(values: list[str]) -> list[str]:
         except ValueError:
             continue
     return valid
+
+
+def _mask_drafts(events: list[AuditEvent]) -> None:
+    """Drafts are private to their organisation, moderators included: hide what their events recorded."""
+    ids = {e.object_id for e in events if e.object_type == "monitoring.evidence"}
+    submitted = {
+        str(pk)
+        for pk in Evidence.objects.filter(pk__in=ids).exclude(status=EvidenceStatus.DRAFT).values_list("pk", flat=True)
+    }
+    for event in events:
+        if event.object_type == "monitoring.evidence" and event.object_id not in submitted:
+            event.object_repr = _("(a draft)")
+            event.changes = {}
+            event.reason = ""
 
 
 class AuditFilterForm(forms.Form):
@@ -249,6 +267,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         if data["until"]:
             events = events.filter(created_at__date__lte=data["until"])
     page = Paginator(events.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
+    _mask_drafts(list(page))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "monitoring/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from monitoring import attachments
 from monitoring.models import Assessment, Pillar
 from monitoring.permissions import get_report_for_reviewer, reports_for_reviewer
 from monitoring.presentation import citations, present
@@ -82,7 +83,7 @@ def edit(request: HttpRequest, uuid: str) -> HttpResponse:
                 report=report,
                 actor=request.user,  # type: ignore[arg-type]
                 fields=form.report_fields(),
-                expected_version=_int(request.POST.get("version")),
+                expected_version=attachments.version_from(request.POST.get("version")),
             )
         except report_service.ReportError as exc:
             messages.error(request, exc.message)
@@ -248,10 +249,3 @@ def publication(request: HttpRequest, uuid: str) -> HttpResponse:
     except report_service.ReportError as exc:
         messages.error(request, exc.message)
     return redirect("monitoring:report_edit", uuid=report.uuid)
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        return 0

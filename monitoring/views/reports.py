@@ -45,7 +45,8 @@ def _version_page(request: HttpRequest, version: ReportVersion) -> HttpResponse:
     # A published version never changes, so its page is cached for anonymous readers. The key carries the latest
     # version number (the "superseded by" notice), the language and the host: there is nothing to invalidate.
     key = f"report-page:{version.content_sha256}:{latest}:{lang}:{request.get_host()}"
-    anonymous = not request.user.is_authenticated
+    # Anonymous readers with a pending message (e.g. after logging out) get a fresh page, never a shared one.
+    anonymous = not request.user.is_authenticated and "messages" not in request.COOKIES
     if anonymous:
         cached = cache.get(key)
         if cached is not None:

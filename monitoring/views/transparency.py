@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from monitoring import attachments
 from monitoring.deadlines import load_calendar
 from monitoring.models import Plan, RequestStatus, TransparencyRequest
 from monitoring.permissions import get_public_request, get_request_for_member, get_transparency_file_for_user
@@ -152,7 +153,8 @@ def request_detail(request: HttpRequest, uuid: str) -> HttpResponse:
             messages.success(request, _("Appeal recorded."))
             return redirect(item.get_absolute_url())
         if action == "extend":
-            svc.extend(request=item, actor=request.user, expected_version=_int(request.POST.get("version")))  # type: ignore[arg-type]
+            version = attachments.version_from(request.POST.get("version"))
+            svc.extend(request=item, actor=request.user, expected_version=version)  # type: ignore[arg-type]
             messages.success(request, _("Extension recorded; the due date moved."))
             return redirect(item.get_absolute_url())
         if action == "withdraw":
@@ -201,21 +203,4 @@ def public_request(request: HttpRequest, uuid: str) -> HttpResponse:
 @never_cache
 @require_safe
 def answer_file(request: HttpRequest, uuid: str) -> FileResponse:
-    attachment = get_transparency_file_for_user(request.user, uuid)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        return 0
+    return attachments.download(get_transparency_file_for_user(request.user, uuid))

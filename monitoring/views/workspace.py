@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from monitoring import attachments
 from monitoring.audit_labels import label_for
 from monitoring.forms import EvidenceFilterForm, EvidenceForm, initial_from
 from monitoring.models import Evidence, Indicator, ModerationEntry, Plan
@@ -228,7 +229,7 @@ def evidence_submit(request: HttpRequest, uuid: str) -> HttpResponse:
         evidence_service.submit_evidence(
             evidence=evidence,
             actor=request.user,  # type: ignore[arg-type]
-            expected_version=_int(request.POST.get("version")),
+            expected_version=attachments.version_from(request.POST.get("version")),
             note=request.POST.get("note", "")[:2000],
         )
     except evidence_service.EvidenceError as exc:
@@ -247,7 +248,7 @@ def evidence_withdraw(request: HttpRequest, uuid: str) -> HttpResponse:
             evidence=evidence,
             actor=request.user,  # type: ignore[arg-type]
             reason=request.POST.get("reason", ""),
-            expected_version=_int(request.POST.get("version")),
+            expected_version=attachments.version_from(request.POST.get("version")),
         )
     except EvidenceError as exc:
         messages.error(request, exc.message)
@@ -272,17 +273,7 @@ def evidence_delete(request: HttpRequest, uuid: str) -> HttpResponse:
 @never_cache
 @require_safe
 def attachment_download(request: HttpRequest, uuid: str) -> FileResponse:
-    attachment = get_attachment_for_user(request.user, uuid)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachments.download(get_attachment_for_user(request.user, uuid))
 
 
 @login_required
@@ -297,10 +288,3 @@ def attachment_remove(request: HttpRequest, uuid: str) -> HttpResponse:
     else:
         messages.success(request, _("The file “%(name)s” was removed.") % {"name": attachment.original_name})
     return redirect("monitoring:evidence_edit", uuid=evidence.uuid)
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        return 0

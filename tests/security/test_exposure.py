@@ -267,3 +267,50 @@ def test_document_metadata_is_removed_on_request(client, cast, mx_plan, media_st
         or "/Author" not in PdfReader(io.BytesIO(stored["a.pdf"])).metadata
     )
     assert b"Ana Testigo" not in stored["a.pdf"] and b"Ana Testigo" not in stored["b.docx"]
+
+
+def test_the_audit_log_does_not_show_moderators_what_a_draft_says(client, cast, mx_plan):
+    client.force_login(cast.member)
+    client.post(
+        "/en/workspace/evidence/new/", {"title": "PRIVATE DRAFT TITLE", "summary": "PRIVATE SUMMARY", "action": "draft"}
+    )
+    client.force_login(cast.moderator)
+    html = client.get("/en/moderation/audit/").content.decode()
+    assert "PRIVATE" not in html and "(a draft)" in html
+
+
+def test_a_co_authors_citation_of_evidence_another_reviewer_cannot_see_is_kept(cast, mx_plan):
+    from monitoring.models import Assessment
+
+    i13 = Indicator.objects.get(plan=mx_plan, code="I13")
+    own = EvidenceFactory(
+        organisation=cast.intersecta,
+        submitted_by=cast.member,
+        plan=mx_plan,
+        status="approved",
+        visibility="confidential",
+        indicators=[i13],
+    )
+    report = svc.create_report(
+        actor=cast.reviewer,
+        organisations=[cast.intersecta, cast.data_civica],
+        fields={
+            "title": "R",
+            "slug": "r",
+            "plan": mx_plan,
+            "period_start": dt.date(2021, 1, 1),
+            "period_end": dt.date(2021, 12, 31),
+        },
+    )
+    a = Assessment.objects.get(report=report, indicator=i13)
+    svc.save_assessment(assessment=a, actor=cast.reviewer, fields={"narrative": "x"}, cited=[own], expected_version=1)
+    svc.save_assessment(
+        assessment=a, actor=cast.other_reviewer, fields={"narrative": "y"}, cited=[], expected_version=2
+    )
+    assert list(a.cited_evidence.all()) == [own]
+
+
+def test_the_bulk_approval_redirect_keeps_only_known_filters(client, cast):
+    client.force_login(cast.moderator)
+    response = client.post("/en/moderation/bulk/", {"query": "status=submitted&next=//evil.example&kind=news_report"})
+    assert response["Location"] == "/en/moderation/?status=submitted&kind=news_report"
