@@ -167,36 +167,33 @@ def citations(view: dict[str, Any], url: str) -> dict[str, str]:
     return {"apa": apa, "bibtex": bibtex}
 
 
-def indicator_history(versions: list[Any], code: str, lang: str) -> list[dict[str, Any]]:
-    """This indicator's assessment in each published version, newest first (versions already ordered)."""
+def indicator_history(rows: list[Any], lang: str) -> list[dict[str, Any]]:
+    """An indicator's rating in each published version (rows of ReportVersionIndicator, newest first)."""
     history = []
     with translation.override(lang):
-        for version in versions:
-            snapshot = version.snapshot
-            for pillar in snapshot["pillars"]:
-                for a in pillar["assessments"]:
-                    if a["indicator"]["code"] != code:
-                        continue
-                    reply = a.get("reply") or {}
-                    institution = reply.get("institution")
-                    history.append(
-                        {
-                            "report_title": snapshot["report"]["title"],
-                            "slug": snapshot["report"]["slug"],
-                            "number": version.number,
-                            "published_at": version.published_at,
-                            "period": "–".join(snapshot["report"][k][:4] for k in ("period_start", "period_end")),
-                            "period_end": snapshot["report"]["period_end"],
-                            "rating": rating_info(a["rating"]),
-                            "observed": _num(a.get("observed_value")),
-                            "observed_label": _fmt(_num(a.get("observed_value")), a["indicator"]["unit"]),
-                            "anchor": f"ind-{code}".replace(".", "-"),
-                            "reply_institution": _tr(institution, "name", lang) if institution else "",
-                            "reply_text": reply.get("text", ""),
-                            "reply_received_on": reply.get("received_on"),
-                            "reply_requested_on": reply.get("requested_on"),
-                        }
-                    )
+        for row in rows:
+            version, report = row.version, row.version.report
+            reply = row.reply or {}
+            institution = reply.get("institution")
+            observed = row.observed_value
+            history.append(
+                {
+                    "report_title": report.title,
+                    "slug": report.slug,
+                    "number": version.number,
+                    "published_at": version.published_at,
+                    "period": f"{report.period_start:%Y}–{report.period_end:%Y}",
+                    "period_end": report.period_end.isoformat(),
+                    "rating": rating_info(row.rating),
+                    "observed": observed,
+                    "observed_label": _fmt(observed, row.unit),
+                    "anchor": f"ind-{row.code}".replace(".", "-"),
+                    "reply_institution": _tr(institution, "name", lang) if institution else "",
+                    "reply_text": reply.get("text", ""),
+                    "reply_received_on": reply.get("received_on"),
+                    "reply_requested_on": reply.get("requested_on"),
+                }
+            )
     return history
 
 

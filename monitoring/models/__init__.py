@@ -34,6 +34,7 @@ from monitoring.models.reports import (
     Report,
     ReportStatus,
     ReportVersion,
+    ReportVersionIndicator,
 )
 from monitoring.models.transparency import (
     ANSWERED_STATUSES,
@@ -74,6 +75,7 @@ __all__ = [
     "Report",
     "ReportStatus",
     "ReportVersion",
+    "ReportVersionIndicator",
     "RequestStatus",
     "SuspensionPeriod",
     "TargetComparator",

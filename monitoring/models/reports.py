@@ -166,3 +166,26 @@ class ReportVersion(models.Model):
     @property
     def is_public(self) -> bool:
         return self.public_from is None or self.public_from <= timezone.now()
+
+
+class ReportVersionIndicator(models.Model):
+    """One indicator's line in a published version, copied from the snapshot at publication.
+
+    An index, not a source: it lets an indicator page show its rating history with one query instead of
+    reading every snapshot. Like the version itself, it never changes.
+    """
+
+    version = models.ForeignKey(ReportVersion, on_delete=models.CASCADE, related_name="indicator_rows")
+    code = models.CharField(max_length=20, db_index=True)
+    unit = models.CharField(max_length=20, blank=True)
+    rating = models.CharField(max_length=20, choices=Rating.choices)
+    observed_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    reply = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("published rating")
+        verbose_name_plural = _("published ratings")
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="version_indicator_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.code}"

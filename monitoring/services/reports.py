@@ -30,6 +30,7 @@ from monitoring.models import (
     Report,
     ReportStatus,
     ReportVersion,
+    ReportVersionIndicator,
     Visibility,
 )
 from portal import audit
@@ -273,6 +274,7 @@ def approve_publication(*, report: Report, actor: User) -> ReportVersion:
             requested_by=requester,
             approved_by=actor,
         )
+        index_version(version)
         locked.status = ReportStatus.PUBLISHED
         locked.save(update_fields=["status", "updated_at"])
         audit.record(
@@ -283,6 +285,25 @@ def approve_publication(*, report: Report, actor: User) -> ReportVersion:
             reason=locked.publication_change_note,
         )
     return version
+
+
+def index_version(version: ReportVersion) -> None:
+    """Copy each indicator's rating, value and reply out of the snapshot, for the indicator pages."""
+    rows = []
+    for pillar in version.snapshot["pillars"]:
+        for a in pillar["assessments"]:
+            value = a.get("observed_value")
+            rows.append(
+                ReportVersionIndicator(
+                    version=version,
+                    code=a["indicator"]["code"],
+                    unit=a["indicator"].get("unit", ""),
+                    rating=a["rating"],
+                    observed_value=Decimal(value) if value not in (None, "") else None,
+                    reply=a.get("reply") or {},
+                )
+            )
+    ReportVersionIndicator.objects.bulk_create(rows)
 
 
 # --------------------------------------------------------------------------- snapshot

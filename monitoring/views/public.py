@@ -20,6 +20,7 @@ from monitoring.models import (
     Plan,
     PlanInstitution,
     ReportVersion,
+    ReportVersionIndicator,
     TransparencyRequest,
 )
 from monitoring.presentation import indicator_history, present, series_chart
@@ -99,13 +100,17 @@ def indicator_detail(request: HttpRequest, plan_slug: str, code: str) -> HttpRes
         code=code,
     )
     lang = translation.get_language() or "es"
-    versions = list(
-        ReportVersion.objects.visible()
-        .filter(report__plan=indicator.plan)
-        .select_related("report")
-        .order_by("-published_at", "-number")
+    rows = list(
+        ReportVersionIndicator.objects.filter(
+            code=indicator.code,
+            version__report__plan=indicator.plan,
+            version__in=ReportVersion.objects.visible(),
+        )
+        .select_related("version__report")
+        .defer("version__snapshot")
+        .order_by("-version__published_at", "-version__number")
     )
-    history = indicator_history(versions, indicator.code, lang)
+    history = indicator_history(rows, lang)
     requests = list(
         TransparencyRequest.objects.filter(is_public=True, indicators=indicator)
         .select_related("institution")

@@ -36,7 +36,7 @@ from monitoring.models import (
     TransparencyRequest,
 )
 from monitoring.services.catalogue_import import import_catalogue, read_catalogue
-from monitoring.services.reports import build_snapshot, canonical_json
+from monitoring.services.reports import build_snapshot, canonical_json, index_version
 from portal.models import Membership, Organisation, User
 
 WORDS = {
@@ -308,7 +308,7 @@ class Command(BaseCommand):
                         "change_note": f"v{number}",
                     },
                 }
-                ReportVersion.objects.create(
+                version = ReportVersion.objects.create(
                     report=report,
                     number=number,
                     snapshot=snapshot,
@@ -318,3 +318,4 @@ class Command(BaseCommand):
                     requested_by=reviewer,
                     approved_by=second,
                 )
+                index_version(version)
