@@ -427,7 +427,18 @@ def initial_from(evidence: Evidence) -> dict[str, Any]:
     }
 
 
-class EvidenceFilterForm(forms.Form):
+class CompactFilters:
+    """Filter bars: small Bootstrap controls on every field."""
+
+    fields: dict[str, forms.Field]
+
+    def style_fields(self) -> None:
+        for field in self.fields.values():
+            is_choice = isinstance(field, forms.ChoiceField)
+            field.widget.attrs["class"] = "form-select form-select-sm" if is_choice else "form-control form-control-sm"
+
+
+class EvidenceFilterForm(CompactFilters, forms.Form):
     """Filters of 'My organisation's evidence'. Unknown values are ignored, never an error page."""
 
     status = forms.ChoiceField(
@@ -444,8 +455,4 @@ class EvidenceFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = (
-                "form-select form-select-sm" if isinstance(field, forms.ChoiceField) else "form-control form-control-sm"
-            )
-            field.widget.attrs["class"] = css
+        self.style_fields()

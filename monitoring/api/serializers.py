@@ -7,7 +7,16 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from monitoring.models import Evidence, Indicator, Institution, Pillar, Plan, Report, ReportVersion
+from monitoring.models import (
+    PUBLIC_EVIDENCE_FIELDS,
+    Evidence,
+    Indicator,
+    Institution,
+    Pillar,
+    Plan,
+    Report,
+    ReportVersion,
+)
 
 
 class InstitutionSerializer(serializers.ModelSerializer):
@@ -151,24 +160,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = [
-            "uuid",
-            "plan",
-            "indicators",
-            "kind",
-            "title",
-            "summary",
-            "source_url",
-            "source_date",
-            "period_start",
-            "period_end",
-            "reported_value",
-            "value_unit",
-            "states",
-            "institutions",
-            "language",
-            "organisation",
-        ]
+        fields = PUBLIC_EVIDENCE_FIELDS
 
 
 class ReportVersionSummarySerializer(serializers.ModelSerializer):

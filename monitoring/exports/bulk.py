@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from monitoring.exports.report import neutralise
-from monitoring.models import Evidence, Indicator, Institution, Region, ReportVersion
+from monitoring.models import PUBLIC_EVIDENCE_FIELDS, Evidence, Indicator, Institution, Region, ReportVersion
 from monitoring.presentation import present
 
 CHUNK = 2000
@@ -27,25 +27,8 @@ def _rows_to_csv(header: list[str], rows: Iterator[list[Any]]) -> Iterator[bytes
         yield writer.writerow([neutralise(v) for v in row]).encode("utf-8")
 
 
-EVIDENCE_COLUMNS = [
-    "uuid",
-    "url",
-    "plan",
-    "indicators",
-    "kind",
-    "title",
-    "summary",
-    "source_url",
-    "source_date",
-    "period_start",
-    "period_end",
-    "reported_value",
-    "value_unit",
-    "states",
-    "institutions",
-    "language",
-    "organisation",
-]
+# The public fields, plus the item's permalink after its identifier.
+EVIDENCE_COLUMNS = [PUBLIC_EVIDENCE_FIELDS[0], "url", *PUBLIC_EVIDENCE_FIELDS[1:]]
 
 
 def evidence_csv(queryset: QuerySet[Evidence], base_url: str) -> Iterator[bytes]:

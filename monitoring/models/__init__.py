@@ -16,6 +16,7 @@ from monitoring.models.catalogue import (
 from monitoring.models.evidence import (
     ALLOWED_TRANSITIONS,
     EDITABLE_STATUSES,
+    PUBLIC_EVIDENCE_FIELDS,
     EntryKind,
     Evidence,
     EvidenceAttachment,
@@ -50,6 +51,7 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "ANSWERED_STATUSES",
     "EDITABLE_STATUSES",
+    "PUBLIC_EVIDENCE_FIELDS",
     "RATING_STYLE",
     "AppealOutcome",
     "Assessment",

@@ -49,6 +49,26 @@ class EvidenceLanguage(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# The only fields of evidence that ever leave the portal publicly (API, bulk CSV), in this order.
+PUBLIC_EVIDENCE_FIELDS = [
+    "uuid",
+    "plan",
+    "indicators",
+    "kind",
+    "title",
+    "summary",
+    "source_url",
+    "source_date",
+    "period_start",
+    "period_end",
+    "reported_value",
+    "value_unit",
+    "states",
+    "institutions",
+    "language",
+    "organisation",
+]
+
 EDITABLE_STATUSES = (EvidenceStatus.DRAFT, EvidenceStatus.CHANGES_REQUESTED)
 
 # The whole lifecycle. Only services/evidence.py and services/moderation.py change `status`, through this table.

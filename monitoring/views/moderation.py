@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from monitoring.audit_labels import label_for
+from monitoring.forms import CompactFilters
 from monitoring.models import Evidence, EvidenceKind, EvidenceStatus, Indicator, ModerationEntry, Visibility
 from monitoring.permissions import get_evidence_for_moderator, require_moderator
 from monitoring.services import moderation
@@ -35,7 +36,7 @@ AGE_CHOICES = [
 ]
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(CompactFilters, forms.Form):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         required=False,
@@ -56,9 +57,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        for field in self.fields.values():
-            is_choice = isinstance(field, forms.ChoiceField)
-            field.widget.attrs["class"] = "form-select form-select-sm" if is_choice else "form-control form-control-sm"
+        self.style_fields()
 
 
 @never_cache
@@ -222,7 +221,7 @@ def _mask_drafts(events: list[AuditEvent]) -> None:
             event.reason = ""
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(CompactFilters, forms.Form):
     action = forms.CharField(label=gettext_lazy("Action contains"), required=False, max_length=100)
     actor = forms.CharField(label=gettext_lazy("Person (e-mail)"), required=False, max_length=254)
     object_type = forms.ChoiceField(
@@ -242,9 +241,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        for field in self.fields.values():
-            is_choice = isinstance(field, forms.ChoiceField)
-            field.widget.attrs["class"] = "form-select form-select-sm" if is_choice else "form-control form-control-sm"
+        self.style_fields()
 
 
 @never_cache

@@ -282,3 +282,47 @@ def test_the_answer_form_keeps_input_and_refuses_bad_files(client, cast, mx_plan
     assert "not an accepted type" in html and "Keep me" in html
     request.refresh_from_db()
     assert request.status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "This field is required."),
+        ({"appeal_filed_on": "31/31/2025", "appeal_outcome": "pending"}, "Enter a valid date."),
+        ({"appeal_filed_on": "2999-01-01", "appeal_outcome": "pending"}, "The date cannot be in the future."),
+        ({"appeal_filed_on": "2025-04-10", "appeal_outcome": "<script>alert(1)</script>"}, "Select a valid choice."),
+        (
+            {"appeal_filed_on": "2025-01-01", "appeal_outcome": "pending"},
+            "cannot be dated before the request was filed",
+        ),
+    ],
+)
+def test_the_appeal_form_refuses_empty_malformed_and_hostile_input(client, cast, mx_plan, data, message):
+    request = file_five(cast, mx_plan)[0]
+    client.force_login(cast.member)
+    response = client.post(
+        f"/en/workspace/requests/{request.uuid}/", {"action": "appeal", "version": request.version, **data}, follow=True
+    )
+    html = response.content.decode()
+    assert message in html
+    assert "<script>alert(1)</script>" not in html
+    request.refresh_from_db()
+    assert request.appeal_filed_on is None
+
+
+def test_a_valid_appeal_is_recorded(client, cast, mx_plan):
+    request = file_five(cast, mx_plan)[0]
+    client.force_login(cast.member)
+    client.post(
+        f"/en/workspace/requests/{request.uuid}/",
+        {
+            "action": "appeal",
+            "version": request.version,
+            "appeal_filed_on": "2025-04-10",
+            "appeal_outcome": "revoked",
+            "appeal_outcome_on": "2025-05-20",
+        },
+    )
+    request.refresh_from_db()
+    assert request.appeal_outcome == "revoked" and request.appeal_filed_on == dt.date(2025, 4, 10)
+    assert AuditEvent.objects.filter(action="monitoring.transparency.appeal").exists()
