@@ -39,6 +39,7 @@ from monitoring.models import (
 )
 from monitoring.widgets import DisclosureCheckboxes
 from portal.models import Organisation
+from portal.widgets import DateInput
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -93,12 +94,8 @@ class EvidenceForm(forms.Form):
         required=False,
         help_text=gettext_lazy("The year the figure or fact refers to. Or give a date range below."),
     )
-    period_start = forms.DateField(
-        label=gettext_lazy("Period from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_end = forms.DateField(
-        label=gettext_lazy("Period to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_start = forms.DateField(label=gettext_lazy("Period from"), required=False, widget=DateInput())
+    period_end = forms.DateField(label=gettext_lazy("Period to"), required=False, widget=DateInput())
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind of evidence"), choices=[("", "—"), *EvidenceKind.choices], required=False
     )
@@ -127,7 +124,7 @@ class EvidenceForm(forms.Form):
     source_date = forms.DateField(
         label=gettext_lazy("Source date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=gettext_lazy("When the source was published or the answer received."),
     )
     language = forms.ChoiceField(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from monitoring.models import Assessment, Institution, Plan, Rating, Unit
 from portal.models import Organisation
+from portal.widgets import DateInput, DateTimeInput
 
 MARKDOWN_MAX = 20_000
 MARKDOWN_HELP = gettext_lazy("Markdown: **bold**, *italic*, lists, [links](https://…). HTML is shown as text.")
@@ -26,12 +27,8 @@ class ReportForm(forms.Form):
         help_text=gettext_lazy("Letters, digits and hyphens; part of the permanent address. Cannot change later."),
     )
     plan = forms.ModelChoiceField(label=gettext_lazy("Plan"), queryset=Plan.objects.all())
-    period_start = forms.DateField(
-        label=gettext_lazy("Period covered from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_end = forms.DateField(
-        label=gettext_lazy("Period covered to"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_start = forms.DateField(label=gettext_lazy("Period covered from"), widget=DateInput())
+    period_end = forms.DateField(label=gettext_lazy("Period covered to"), widget=DateInput())
     organisations = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Authoring organisations"),
         queryset=Organisation.objects.all(),
@@ -125,13 +122,11 @@ class AssessmentForm(forms.Form):
         max_length=MARKDOWN_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    reply_received_on = forms.DateField(
-        label=gettext_lazy("Reply received on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    reply_received_on = forms.DateField(label=gettext_lazy("Reply received on"), required=False, widget=DateInput())
     reply_requested_on = forms.DateField(
         label=gettext_lazy("Reply requested on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=gettext_lazy("If the institution has not replied, the page says “requested on … — no reply”."),
     )
 
@@ -200,7 +195,7 @@ class PublicationRequestForm(forms.Form):
     public_from = forms.DateTimeField(
         label=gettext_lazy("Public from (optional embargo)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         help_text=gettext_lazy("Leave empty to publish as soon as a second reviewer approves."),
     )

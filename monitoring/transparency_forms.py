@@ -15,6 +15,7 @@ from monitoring.files import ACCEPT_ATTRIBUTE, CheckedFile, FileRejected, inspec
 from monitoring.forms import MultipleFileField, MultipleFileInput, indicator_choices
 from monitoring.models import AppealOutcome, Indicator, Institution, Plan, RequestStatus
 from monitoring.widgets import DisclosureCheckboxes
+from portal.widgets import DateInput
 
 FOLIO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/-]{2,39}$")
 
@@ -32,7 +33,7 @@ class FileRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("The text of the request, as filed."),
     )
-    filed_on = forms.DateField(label=gettext_lazy("Filed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    filed_on = forms.DateField(label=gettext_lazy("Filed on"), widget=DateInput())
     institutions = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Institutions"),
         queryset=Institution.objects.none(),
@@ -105,9 +106,7 @@ class AnswerForm(forms.Form):
             if v not in (RequestStatus.PENDING, RequestStatus.WITHDRAWN)
         ],
     )
-    answered_on = forms.DateField(
-        label=gettext_lazy("Answered on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    answered_on = forms.DateField(label=gettext_lazy("Answered on"), required=False, widget=DateInput())
     summary = forms.CharField(
         label=gettext_lazy("What the answer says"),
         required=False,
@@ -143,13 +142,9 @@ class AnswerForm(forms.Form):
 
 class AppealForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    appeal_filed_on = forms.DateField(
-        label=gettext_lazy("Appeal filed on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    appeal_filed_on = forms.DateField(label=gettext_lazy("Appeal filed on"), widget=DateInput())
     appeal_outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=AppealOutcome.choices)
-    appeal_outcome_on = forms.DateField(
-        label=gettext_lazy("Decided on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    appeal_outcome_on = forms.DateField(label=gettext_lazy("Decided on"), required=False, widget=DateInput())
 
     def clean_appeal_filed_on(self) -> dt.date | None:
         return _not_future(self.cleaned_data.get("appeal_filed_on"))

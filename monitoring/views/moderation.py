@@ -25,6 +25,7 @@ from monitoring.permissions import get_evidence_for_moderator, require_moderator
 from monitoring.services import moderation
 from monitoring.services.evidence import EvidenceError
 from portal.models import AuditEvent, Organisation
+from portal.widgets import DateInput
 
 QUEUE_PAGE = 50
 AGE_CHOICES = [
@@ -236,8 +237,8 @@ class AuditFilterForm(CompactFilters, forms.Form):
             ("portal.user", gettext_lazy("People")),
         ],
     )
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
