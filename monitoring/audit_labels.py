@@ -9,6 +9,10 @@ ACTION_LABELS = {
     "monitoring.evidence.attachment_added": _("attached a file"),
     "monitoring.evidence.attachment_removed": _("removed a file"),
     "monitoring.evidence.draft_deleted": _("deleted the draft"),
+    "monitoring.evidence.approved": _("approved"),
+    "monitoring.evidence.changes_requested": _("asked for changes"),
+    "monitoring.evidence.rejected": _("rejected"),
+    "monitoring.evidence.withdrawn": _("withdrew"),
 }
 
 

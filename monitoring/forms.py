@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -37,9 +36,9 @@ from monitoring.models import (
     Unit,
     Visibility,
 )
+from monitoring.partial_dates import PartialDate, PartialDateField, partial_date_columns
 from monitoring.widgets import DisclosureCheckboxes
 from portal.models import Organisation
-from portal.widgets import DateInput
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -89,13 +88,19 @@ class EvidenceForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Tick every indicator this evidence speaks to."),
     )
-    period_year = forms.IntegerField(
-        label=gettext_lazy("Year reported on"),
+    period_start = PartialDateField(
+        label=gettext_lazy("Period reported on"),
         required=False,
-        help_text=gettext_lazy("The year the figure or fact refers to. Or give a date range below."),
+        help_text=gettext_lazy(
+            "The year, month or day the figure or fact refers to: 2021, 2021-04 (or “abril de 2021”) or 2021-04-15. "
+            "For a longer period, give its start here and its end below."
+        ),
     )
-    period_start = forms.DateField(label=gettext_lazy("Period from"), required=False, widget=DateInput())
-    period_end = forms.DateField(label=gettext_lazy("Period to"), required=False, widget=DateInput())
+    period_end = PartialDateField(
+        label=gettext_lazy("Until (optional)"),
+        required=False,
+        help_text=gettext_lazy("The end of a longer period, in the same way: 2022, 2022-06 or 2022-06-30."),
+    )
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind of evidence"), choices=[("", "—"), *EvidenceKind.choices], required=False
     )
@@ -121,11 +126,13 @@ class EvidenceForm(forms.Form):
         validators=[URLValidator(schemes=["http", "https"])],
         help_text=gettext_lazy("Where the source can be read: an address starting with http:// or https://."),
     )
-    source_date = forms.DateField(
+    source_date = PartialDateField(
         label=gettext_lazy("Source date"),
         required=False,
-        widget=DateInput(),
-        help_text=gettext_lazy("When the source was published or the answer received."),
+        help_text=gettext_lazy(
+            "When the source was published or the answer received, as precisely as the source says: "
+            "2023, 2021-04 (or “abril de 2021”) or 2021-04-15."
+        ),
     )
     language = forms.ChoiceField(
         label=gettext_lazy("Language of the source"),
@@ -213,7 +220,6 @@ class EvidenceForm(forms.Form):
             "file": filesizeformat(settings.MAX_UPLOAD_FILE_SIZE),
             "total": filesizeformat(settings.MAX_UPLOAD_TOTAL_SIZE),
         }
-        self.fields["period_year"].widget.attrs.update({"min": 1990, "max": timezone.localdate().year})
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -223,9 +229,8 @@ class EvidenceForm(forms.Form):
                 _("What it is about"),
                 "indicators",
                 Div(
-                    Div("period_year", css_class="col-sm-4"),
-                    Div("period_start", css_class="col-sm-4"),
-                    Div("period_end", css_class="col-sm-4"),
+                    Div("period_start", css_class="col-sm-6"),
+                    Div("period_end", css_class="col-sm-6"),
                     css_class="row",
                 ),
             ),
@@ -254,19 +259,11 @@ class EvidenceForm(forms.Form):
     def clean_title(self) -> str:
         return str(self.cleaned_data["title"]).strip()
 
-    def clean_source_date(self) -> dt.date | None:
-        value = self.cleaned_data.get("source_date")
-        if value and value > timezone.localdate():
+    def clean_source_date(self) -> PartialDate | None:
+        value: PartialDate | None = self.cleaned_data.get("source_date")
+        if value and value.first_day > timezone.localdate():
             raise forms.ValidationError(_("The source date cannot be in the future."))
         return value
-
-    def clean_period_year(self) -> int | None:
-        year = self.cleaned_data.get("period_year")
-        if year is not None and not (1990 <= year <= timezone.localdate().year):
-            raise forms.ValidationError(
-                _("Give a year between 1990 and %(year)s.") % {"year": timezone.localdate().year}
-            )
-        return year
 
     def clean_indicators(self) -> list[Indicator]:
         ids = self.cleaned_data.get("indicators") or []
@@ -314,20 +311,15 @@ class EvidenceForm(forms.Form):
         return data
 
     def _clean_period(self, data: dict[str, Any]) -> None:
-        year, start, end = data.get("period_year"), data.get("period_start"), data.get("period_end")
-        if year and (start or end):
-            self.add_error("period_year", _("Give either a year or a date range, not both."))
+        start: PartialDate | None = data.get("period_start")
+        end: PartialDate | None = data.get("period_end")
+        if end and not start and "period_start" not in self.errors:
+            self.add_error("period_start", _("Give the start of the period too."))
             return
-        if year:
-            data["period_start"], data["period_end"] = dt.date(year, 1, 1), dt.date(year, 12, 31)
-            return
-        if bool(start) != bool(end):
-            self.add_error("period_end" if start else "period_start", _("Give both ends of the date range."))
-        elif start and end:
-            if end < start:
-                self.add_error("period_end", _("The end of the period is before its start."))
-            if start > timezone.localdate():
-                self.add_error("period_start", _("The period cannot start in the future."))
+        if start and start.first_day > timezone.localdate():
+            self.add_error("period_start", _("The period cannot start in the future."))
+        elif start and end and end.last_day < start.first_day:
+            self.add_error("period_end", _("The end of the period is before its start."))
 
     def _clean_value(self, data: dict[str, Any]) -> None:
         value: Decimal | None = data.get("reported_value")
@@ -368,8 +360,8 @@ class EvidenceForm(forms.Form):
         for name, message in required.items():
             if not data.get(name) and name not in self.errors:
                 self.add_error(name, message)
-        if not data.get("period_start") and not self.errors.get("period_year") and not self.errors.get("period_start"):
-            self.add_error("period_year", _("Give the year reported on, or a date range."))
+        if not data.get("period_start") and "period_start" not in self.errors and "period_end" not in self.errors:
+            self.add_error("period_start", _("Give the year, month or day reported on."))
         has_files = bool(self.checked_files) or bool(self.evidence and self.evidence.attachments.exists())
         if not data.get("source_url") and not has_files and "source_url" not in self.errors:
             self.add_error("source_url", _("Give a source URL or attach the document."))
@@ -387,9 +379,9 @@ class EvidenceForm(forms.Form):
             "title": data["title"],
             "summary": data.get("summary") or "",
             "source_url": data.get("source_url") or "",
-            "source_date": data.get("source_date"),
-            "period_start": data.get("period_start"),
-            "period_end": data.get("period_end"),
+            **partial_date_columns(
+                source=data.get("source_date"), start=data.get("period_start"), end=data.get("period_end")
+            ),
             "reported_value": data.get("reported_value"),
             "value_unit": data.get("value_unit") or "",
             "language": data.get("language") or "es",
@@ -405,19 +397,18 @@ class EvidenceForm(forms.Form):
 
 def initial_from(evidence: Evidence) -> dict[str, Any]:
     """The edit form's starting values."""
-    label = evidence.period_label
     return {
         "indicators": [str(pk) for pk in evidence.indicators.values_list("pk", flat=True)],
-        "period_year": int(label) if label.isdigit() else None,
-        "period_start": None if label.isdigit() else evidence.period_start,
-        "period_end": None if label.isdigit() else evidence.period_end,
+        "period_start": evidence.period_from,
+        "period_end": evidence.period_to if evidence.period_to != evidence.period_from else None,
         "kind": evidence.kind,
         "title": evidence.title,
         "summary": evidence.summary,
         "source_url": evidence.source_url,
-        "source_date": evidence.source_date,
+        "source_date": evidence.source_when,
         "language": evidence.language,
-        "reported_value": evidence.reported_value,
+        # As typed: 22, not the column's 22.00.
+        "reported_value": None if evidence.reported_value is None else format(evidence.reported_value.normalize(), "f"),
         "regions": list(evidence.regions.all()),
         "institutions": list(evidence.institutions.all()),
         "visibility": evidence.visibility,

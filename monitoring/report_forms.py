@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -17,6 +18,20 @@ from portal.widgets import DateInput, DateTimeInput
 
 MARKDOWN_MAX = 20_000
 MARKDOWN_HELP = gettext_lazy("Markdown: **bold**, *italic*, lists, [links](https://…). HTML is shown as text.")
+
+
+class TextField(forms.CharField):
+    """Multi-line text. Browsers send every line end as CR LF; texts are stored with LF alone (as the services,
+    imports and seed_demo write them), so a text re-saved untouched compares equal instead of claiming a change."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def plain_decimal(value: Decimal | None) -> str | None:
+    """A stored value as typed: 84, not 84.00 (the column keeps two decimal places)."""
+    return None if value is None else format(value.normalize(), "f")
 
 
 class ReportForm(forms.Form):
@@ -35,21 +50,21 @@ class ReportForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Their reviewers can edit the report and approve its publication."),
     )
-    executive_summary = forms.CharField(
+    executive_summary = TextField(
         label=gettext_lazy("Executive summary"),
         required=False,
         max_length=MARKDOWN_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=MARKDOWN_HELP,
     )
-    methodology = forms.CharField(
+    methodology = TextField(
         label=gettext_lazy("Methodology"),
         required=False,
         max_length=MARKDOWN_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=MARKDOWN_HELP,
     )
-    recommendations = forms.CharField(
+    recommendations = TextField(
         label=gettext_lazy("Recommendations"),
         required=False,
         max_length=MARKDOWN_MAX,
@@ -103,7 +118,7 @@ class AssessmentForm(forms.Form):
     observed_value = forms.DecimalField(
         label=gettext_lazy("Observed value"), required=False, max_digits=16, decimal_places=2
     )
-    narrative = forms.CharField(
+    narrative = TextField(
         label=gettext_lazy("Narrative"),
         required=False,
         max_length=MARKDOWN_MAX,
@@ -116,7 +131,7 @@ class AssessmentForm(forms.Form):
     reply_institution = forms.ModelChoiceField(
         label=gettext_lazy("Replying institution"), queryset=Institution.objects.none(), required=False
     )
-    reply_text = forms.CharField(
+    reply_text = TextField(
         label=gettext_lazy("The government's reply"),
         required=False,
         max_length=MARKDOWN_MAX,
@@ -185,7 +200,7 @@ class AssessmentForm(forms.Form):
 
 
 class PublicationRequestForm(forms.Form):
-    change_note = forms.CharField(
+    change_note = TextField(
         label=gettext_lazy("Change note"),
         required=False,
         max_length=5000,
@@ -199,3 +214,13 @@ class PublicationRequestForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         help_text=gettext_lazy("Leave empty to publish as soon as a second reviewer approves."),
     )
+
+    def __init__(self, *args: Any, correction: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.correction = correction
+
+    def clean_change_note(self) -> str:
+        note = self.cleaned_data.get("change_note") or ""
+        if self.correction and not note.strip():
+            raise forms.ValidationError(_("A correction needs a change note saying what changed and why."))
+        return note

@@ -11,9 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from monitoring.files import ACCEPT_ATTRIBUTE, CheckedFile, FileRejected, inspect_upload, too_large_message
+from monitoring.files import (
+    ACCEPT_ATTRIBUTE,
+    CheckedFile,
+    FileRejected,
+    clean_filename,
+    inspect_upload,
+    too_large_message,
+)
 from monitoring.forms import MultipleFileField, MultipleFileInput, indicator_choices
-from monitoring.models import AppealOutcome, Indicator, Institution, Plan, RequestStatus
+from monitoring.models import ANSWERED_STATUSES, AppealOutcome, Indicator, Institution, Plan, RequestStatus
 from monitoring.widgets import DisclosureCheckboxes
 from portal.widgets import DateInput
 
@@ -119,13 +126,37 @@ class AnswerForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )
 
-    def __init__(self, *args: Any, oversized: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, filed_on: dt.date | None = None, oversized: list[str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.filed_on = filed_on
         self.oversized = oversized or []
         self.checked_files: list[CheckedFile] = []
+        self.save_failed = False  # set by the view when the answer could not be recorded
 
     def clean_answered_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("answered_on"))
+        value = _not_future(self.cleaned_data.get("answered_on"))
+        if value and self.filed_on and value < self.filed_on:
+            raise forms.ValidationError(_("The answer cannot be dated before the request was filed."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        status = data.get("status")
+        if "answered_on" in data and status:
+            answered = status in ANSWERED_STATUSES
+            if answered and data["answered_on"] is None:
+                self.add_error("answered_on", _("Give the date of the answer."))
+            elif not answered and data["answered_on"] is not None:
+                self.add_error("answered_on", _("There was no answer, so leave its date empty."))
+        return data
+
+    def files_to_choose_again(self) -> list[str]:
+        """Names of files sent with a form that failed: browsers cannot keep them, so say which."""
+        if not self.is_bound or not (self.errors or self.save_failed):
+            return []
+        return [clean_filename(f.name or "") for f in self.files.getlist("attachments")]
 
     def clean_attachments(self) -> list[Any]:
         errors = [too_large_message(name) for name in self.oversized]
@@ -146,8 +177,22 @@ class AppealForm(forms.Form):
     appeal_outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=AppealOutcome.choices)
     appeal_outcome_on = forms.DateField(label=gettext_lazy("Decided on"), required=False, widget=DateInput())
 
+    def __init__(self, *args: Any, filed_on: dt.date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filed_on = filed_on
+
     def clean_appeal_filed_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("appeal_filed_on"))
+        value = _not_future(self.cleaned_data.get("appeal_filed_on"))
+        if value and self.filed_on and value < self.filed_on:
+            raise forms.ValidationError(_("The appeal cannot be dated before the request was filed."))
+        return value
 
     def clean_appeal_outcome_on(self) -> dt.date | None:
         return _not_future(self.cleaned_data.get("appeal_outcome_on"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        filed, decided = data.get("appeal_filed_on"), data.get("appeal_outcome_on")
+        if filed and decided and decided < filed:
+            self.add_error("appeal_outcome_on", _("The appeal cannot be decided before it was filed."))
+        return data

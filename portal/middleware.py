@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -38,6 +41,67 @@ class RequestSizeLimitMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+# C0 control characters and DEL. No legitimate address carries one, and PostgreSQL refuses NUL in text.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
+# In a query value a tab or a line break is harmless (a spreadsheet cell pasted into a search box keeps its tab).
+QUERY_VALUE_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class ControlCharacterMiddleware:
+    """Refuse addresses carrying control characters before anything can put them in a database query.
+
+    A path with one is a 404 and a query string with one a 400: the site's own page in the reader's language, or
+    DRF-shaped JSON under /api/. A cookie with one is dropped, as if the browser had not sent it (a session key
+    with NUL would otherwise reach the session table). Form bodies are left to the forms: their text fields refuse
+    NUL with a validation message and keep tabs and line breaks.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if CONTROL_CHARACTERS.search(request.path):
+            return error_page(request, 404)
+        for key, values in request.GET.lists():
+            if CONTROL_CHARACTERS.search(key) or any(QUERY_VALUE_CONTROL_CHARACTERS.search(v) for v in values):
+                return error_page(request, 400)
+        for name, value in list(request.COOKIES.items()):
+            if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):
+                del request.COOKIES[name]
+        return self.get_response(request)
+
+
+def error_page(request: HttpRequest, status: int) -> HttpResponse:
+    """The site's 404 or 400 page in the reader's language, or DRF-shaped JSON under /api/.
+
+    Safe before any other middleware ran: it needs no session, user or database (without a user the page is the
+    anonymous one), and no valid Host.
+    """
+    language = translation.get_language_from_path(request.path_info) or translation.get_language_from_request(request)
+    with translation.override(language):
+        if request.path.startswith("/api/"):
+            detail = _("Not found.") if status == 404 else _("Malformed request.")
+            response: HttpResponse = JsonResponse({"detail": detail}, status=status)
+        else:
+            response = render(request, f"{status}.html", {"language_alternates": _home_pages(request)}, status=status)
+    response.headers["Content-Language"] = language
+    return response
+
+
+def _home_pages(request: HttpRequest) -> list[dict[str, object]]:
+    """Language links to each home page: an error page must not repeat a hostile address in its links."""
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return []  # base.html writes the host into the alternate links
+    current = translation.get_language()
+    pages = []
+    for code, name in settings.LANGUAGES:
+        with translation.override(code):
+            pages.append({"code": code, "name": name, "url": reverse("home"), "current": code == current})
+    return pages
 
 
 class AccountSecurityMiddleware:

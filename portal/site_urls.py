@@ -50,7 +50,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/change/",
-        auth_views.PasswordChangeView.as_view(
+        views.PasswordChangeView.as_view(
             template_name="portal/password_change.html",
             form_class=ChangePasswordForm,
             success_url=reverse_lazy("portal:profile"),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -15,11 +17,13 @@ from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
 from portal import audit, services
 from portal.forms import AcceptInvitationForm, InvitationForm, ProfileForm
+from portal.middleware import error_page
 from portal.models import User
 from portal.permissions import is_moderator
 from portal.two_factor import recent_login_required
@@ -77,6 +81,16 @@ def profile(request: HttpRequest) -> HttpResponse:
         "portal/profile.html",
         {"form": form, "memberships": user.memberships.select_related("organisation")},
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, which says it worked and leaves an audit event (never the password)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit.record(action="portal.user.password_changed", obj=form.user, actor=form.user)
+        messages.success(self.request, _("Your password was changed."))
+        return response
 
 
 @never_cache
@@ -142,6 +156,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "portal/invitation_accept.html", {"invitation": invitation, "form": form, "existing": existing}
     )
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's own 400s (a disallowed Host, too many fields) look like the site's, or are JSON under /api/."""
+    return error_page(request, 400)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -60,7 +60,9 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     source_url = "https://example.org/source"
     source_date = dt.date(2022, 3, 1)
     period_start = dt.date(2021, 1, 1)
+    period_start_precision = "year"
     period_end = dt.date(2021, 12, 31)
+    period_end_precision = "year"
     language = "es"
     visibility = Visibility.PUBLIC
 

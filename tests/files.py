@@ -59,3 +59,17 @@ def odt_bytes() -> bytes:
 
 def ods_bytes() -> bytes:
     return zip_bytes({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<office/>"})
+
+
+def real_pdf_bytes(author: str = "Ana Pérez") -> bytes:
+    """A one-page PDF that PDF tools can open and rewrite, with an author in its metadata."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_metadata({"/Author": author, "/Producer": "Observatorio tests"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

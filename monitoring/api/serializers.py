@@ -149,6 +149,13 @@ class PlanTreeSerializer(PlanSerializer):
         return list(PillarTreeSerializer(self.context["pillars"], many=True).data)
 
 
+class PartialDateSerializerField(serializers.CharField):
+    """A date as precise as its source, in reduced-precision ISO 8601 (``2023``, ``2021-04``, ``2021-04-15``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     """Public fields of approved public evidence. No status, visibility, submitter or file is exposed."""
 
@@ -157,6 +164,16 @@ class EvidenceSerializer(serializers.ModelSerializer):
     states = serializers.SlugRelatedField(source="regions", slug_field="code", read_only=True, many=True)
     institutions = serializers.SlugRelatedField(slug_field="code", read_only=True, many=True)
     organisation = serializers.CharField(source="organisation.name")
+    source_date = PartialDateSerializerField(
+        source="source_date_iso",
+        help_text="Date of the source, as precise as it is: 2023, 2021-04 or 2021-04-15.",
+    )
+    period_start = PartialDateSerializerField(
+        source="period_start_iso", help_text="Start of the period reported on: 2021, 2021-04 or 2021-04-15."
+    )
+    period_end = PartialDateSerializerField(
+        source="period_end_iso", help_text="End of the period reported on, at its own precision."
+    )
 
     class Meta:
         model = Evidence

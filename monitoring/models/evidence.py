@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring.models.bilingual import BilingualMixin
 from monitoring.models.catalogue import Indicator, Institution, Plan, TimestampedModel
+from monitoring.partial_dates import PartialDate, Precision, iso_or_none, period_iso, period_label
 from monitoring.querysets import EvidenceQuerySet
 
 
@@ -133,9 +134,20 @@ class Evidence(TimestampedModel):
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"), blank=True)
     source_url = models.URLField(_("source URL"), max_length=1000, blank=True)
+    # Partial dates (monitoring/partial_dates.py): the first day of a start, the last day of an end, and how
+    # precise the source was. Sort and filter on the date columns; show and export only through the properties.
     source_date = models.DateField(_("source date"), null=True, blank=True)
+    source_date_precision = models.CharField(
+        _("precision of the source date"), max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
     period_start = models.DateField(_("period from"), null=True, blank=True)
+    period_start_precision = models.CharField(
+        _("precision of the period start"), max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
     period_end = models.DateField(_("period to"), null=True, blank=True)
+    period_end_precision = models.CharField(
+        _("precision of the period end"), max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
     reported_value = models.DecimalField(_("reported value"), max_digits=16, decimal_places=2, null=True, blank=True)
     value_unit = models.CharField(_("unit of the value"), max_length=20, blank=True)
     regions = models.ManyToManyField(Region, verbose_name=_("states concerned"), blank=True, related_name="evidence")
@@ -178,6 +190,9 @@ class Evidence(TimestampedModel):
             _choices("status", EvidenceStatus, "evidence_status_valid"),
             _choices("visibility", Visibility, "evidence_visibility_valid"),
             _choices("language", EvidenceLanguage, "evidence_language_valid"),
+            _choices("source_date_precision", Precision, "evidence_source_date_precision_valid"),
+            _choices("period_start_precision", Precision, "evidence_period_start_precision_valid"),
+            _choices("period_end_precision", Precision, "evidence_period_end_precision_valid"),
             models.CheckConstraint(condition=Q(kind="") | Q(kind__in=EvidenceKind.values), name="evidence_kind_valid"),
             models.CheckConstraint(
                 condition=Q(period_start__isnull=True)
@@ -208,16 +223,40 @@ class Evidence(TimestampedModel):
         return self.status in EDITABLE_STATUSES
 
     @property
+    def source_when(self) -> PartialDate | None:
+        """The source date as precise as the source gave it."""
+        return PartialDate.from_stored(self.source_date, self.source_date_precision)
+
+    @property
+    def period_from(self) -> PartialDate | None:
+        return PartialDate.from_stored(self.period_start, self.period_start_precision)
+
+    @property
+    def period_to(self) -> PartialDate | None:
+        return PartialDate.from_stored(self.period_end, self.period_end_precision)
+
+    @property
+    def source_date_iso(self) -> str | None:
+        """Reduced-precision ISO 8601, as exported: "2023", "2021-04" or "2021-04-15"."""
+        return iso_or_none(self.source_when)
+
+    @property
+    def period_start_iso(self) -> str | None:
+        return iso_or_none(self.period_from)
+
+    @property
+    def period_end_iso(self) -> str | None:
+        return iso_or_none(self.period_to)
+
+    @property
+    def period_iso(self) -> str | None:
+        """The period as one ISO 8601 value: "2021" for a single year, "2021-04/2021-06" for a range."""
+        return period_iso(self.period_from, self.period_to)
+
+    @property
     def period_label(self) -> str:
-        if not self.period_start or not self.period_end:
-            return ""
-        if (
-            self.period_start.year == self.period_end.year
-            and (self.period_start.month, self.period_start.day) == (1, 1)
-            and (self.period_end.month, self.period_end.day) == (12, 31)
-        ):
-            return str(self.period_start.year)
-        return f"{self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d}"
+        """The reporting period in the active language: "2021", "abril de 2021 – junio de 2021"."""
+        return period_label(self.period_from, self.period_to)
 
 
 def attachment_path(instance: EvidenceAttachment, filename: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -36,8 +37,11 @@ TRACKED_FIELDS = [
     "summary",
     "source_url",
     "source_date",
+    "source_date_precision",
     "period_start",
+    "period_start_precision",
     "period_end",
+    "period_end_precision",
     "reported_value",
     "value_unit",
     "language",
@@ -63,7 +67,14 @@ def _snapshot(evidence: Evidence) -> dict[str, Any]:
     if evidence.pk:
         for name in TRACKED_M2M:
             data[name] = sorted(str(obj) for obj in getattr(evidence, name).all())
-    return {k: (str(v) if v is not None and not isinstance(v, (str, list)) else v) for k, v in data.items()}
+    return {k: _plain_value(v) for k, v in data.items()}
+
+
+def _plain_value(value: Any) -> Any:
+    """Comparable, JSON-ready values: 22 and 22.00 are the same number, so no change is recorded between them."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value) if value is not None and not isinstance(value, (str, list)) else value
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -177,12 +188,14 @@ def update_evidence(
                 )
             before = _snapshot(locked)
             m2m = _apply(locked, dict(fields))
-            locked.version += 1
-            locked.save()
             for name, values in m2m.items():
                 getattr(locked, name).set(values)
-            search.refresh([locked.pk])
             changes = _diff(before, _snapshot(locked))
+            # Saving a form untouched changes nothing: no new version, no audit event, no timestamp.
+            if changes or files or submit:
+                locked.version += 1
+                locked.save()
+                search.refresh([locked.pk])
             if changes:
                 audit.record(action="monitoring.evidence.updated", obj=locked, actor=actor, changes=changes)
             _store_files(locked, files, actor, stored)

@@ -60,7 +60,8 @@ def _last_decision(evidence: Evidence) -> ModerationEntry | None:
 
 def _decide(*, evidence: Evidence, actor: User, decision: str, reason: str, expected_version: int | None) -> Evidence:
     rule = DECISIONS[decision]
-    reason = (reason or "").strip()
+    # Browsers send a textarea's line breaks as CRLF; keep them as typed (LF), and count them as the box does.
+    reason = (reason or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if rule.needs_reason and not reason:
         raise EvidenceError(_("Give a reason: the submitter will read it."))
     if len(reason) > MAX_REASON:

@@ -181,21 +181,27 @@ def save_assessment(
                 _("Only approved evidence about this indicator and from the report's period can be cited: %(titles)s.")
                 % {"titles": ", ".join(f"“{e.title}”" for e in refused)}
             )
-        before = {name: _jsonable(getattr(locked, name)) for name in ASSESSMENT_FIELDS}
         before_cited = sorted(str(u) for u in locked.cited_evidence.values_list("uuid", flat=True))
         # Citations a co-author made of evidence this reviewer cannot see stay: she could not have removed them.
         cited += list(locked.cited_evidence.exclude(pk__in=Evidence.objects.visible_to(actor).values("pk")))
+        # Compared as values, not as text: 84 typed is the 84.00 stored.
+        changes = {
+            name: [_jsonable(getattr(locked, name)), _jsonable(value)]
+            for name, value in fields.items()
+            if name in ASSESSMENT_FIELDS and getattr(locked, name) != value
+        }
+        after_cited = sorted({str(e.uuid) for e in cited})
+        if after_cited != before_cited:
+            changes["cited_evidence"] = [before_cited, after_cited]
+        if not changes:
+            # Saved untouched: no new version (a co-author's save stays accepted), no audit, no reopening.
+            return locked
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.version += 1
         locked.updated_by = actor
         locked.save()
         locked.cited_evidence.set(cited)
-        after = {name: _jsonable(getattr(locked, name)) for name in ASSESSMENT_FIELDS}
-        changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-        after_cited = sorted(str(e.uuid) for e in cited)
-        if after_cited != before_cited:
-            changes["cited_evidence"] = [before_cited, after_cited]
         audit.record(action="monitoring.assessment.updated", obj=locked, actor=actor, changes=changes)
         _reopen(report, actor)
     return locked
@@ -372,8 +378,10 @@ def build_snapshot(report: Report, version: dict[str, Any] | None = None) -> dic
                         "kind": e.kind,
                         "organisation": e.organisation.name,
                         "source_url": e.source_url,
-                        "source_date": e.source_date.isoformat() if e.source_date else None,
-                        "period": e.period_label,
+                        # Reduced-precision ISO 8601 ("2023", "2021-04", "2021-04/2021-06"): the language-
+                        # neutral form; pages word it in the reader's language.
+                        "source_date": e.source_date_iso,
+                        "period": e.period_iso,
                         "reported_value": _dec(e.reported_value),
                         "value_unit": e.value_unit,
                     }

@@ -33,6 +33,7 @@ from monitoring.models import (
     TransparencyRequest,
     Visibility,
 )
+from monitoring.partial_dates import PartialDate, partial_date_columns
 from portal import audit
 from portal.models import Organisation, User
 
@@ -114,6 +115,27 @@ def _save(locked: TransparencyRequest, actor: User, action: str, changes: dict[s
     return locked
 
 
+def _answer_snapshot(request: TransparencyRequest) -> dict[str, str]:
+    return {
+        "status": request.status,
+        "answered_on": str(request.answered_on or ""),
+        "answer_summary": request.answer_summary,
+    }
+
+
+def _appeal_snapshot(request: TransparencyRequest) -> dict[str, str]:
+    return {
+        "appeal_filed_on": str(request.appeal_filed_on or ""),
+        "appeal_outcome": request.appeal_outcome,
+        "appeal_outcome_on": str(request.appeal_outcome_on or ""),
+    }
+
+
+def _diff(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]:
+    """Only what really changed, as [before, after]: an untouched save has nothing to record."""
+    return {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+
+
 def record_answer(
     *,
     request: TransparencyRequest,
@@ -135,17 +157,17 @@ def record_answer(
             locked = _locked(request, actor, expected_version)
             if answered_on is not None and answered_on < locked.filed_on:
                 raise TransparencyError(_("The answer cannot be dated before the request was filed."))
-            changes: dict[str, Any] = {
-                "status": [locked.status, status],
-                "answered_on": [str(locked.answered_on or ""), str(answered_on or "")],
-            }
+            before = _answer_snapshot(locked)
             locked.status = status
             locked.answered_on = answered_on if status in ANSWERED_STATUSES else None
             locked.answer_summary = summary
+            changes: dict[str, Any] = _diff(before, _answer_snapshot(locked))
             for checked in files:
                 attachments.store(TransparencyAttachment, checked, actor, stored, request=locked)
             if files:
                 changes["files"] = [None, [checked.name for checked in files]]
+            if not changes:  # saved again untouched: no new version, nothing to audit
+                return locked
             return _save(locked, actor, "monitoring.transparency.answered", changes)
     except BaseException:
         attachments.discard(stored)
@@ -177,11 +199,11 @@ def record_appeal(
         locked = _locked(request, actor, expected_version)
         if filed_on < locked.filed_on:
             raise TransparencyError(_("The appeal cannot be dated before the request was filed."))
-        changes = {
-            "appeal_filed_on": [str(locked.appeal_filed_on or ""), str(filed_on)],
-            "appeal_outcome": [locked.appeal_outcome, outcome],
-        }
+        before = _appeal_snapshot(locked)
         locked.appeal_filed_on, locked.appeal_outcome, locked.appeal_outcome_on = filed_on, outcome, outcome_on
+        changes = _diff(before, _appeal_snapshot(locked))
+        if not changes:  # saved again untouched: no new version, nothing to audit
+            return locked
         return _save(locked, actor, "monitoring.transparency.appeal", changes)
 
 
@@ -213,9 +235,11 @@ def to_evidence(*, request: TransparencyRequest, actor: User) -> Evidence:
             title=_("Answer of %(institution)s to request %(folio)s")
             % {"institution": locked.institution.code, "folio": locked.folio},
             summary=(locked.answer_summary or "") + "\n\n" + _("Question asked:") + " " + locked.question,
-            source_date=answered,
-            period_start=dt.date(answered.year, 1, 1) if answered else None,
-            period_end=dt.date(answered.year, 12, 31) if answered else None,
+            **partial_date_columns(
+                source=PartialDate(answered.year, answered.month, answered.day) if answered else None,
+                start=PartialDate(answered.year) if answered else None,
+                end=None,
+            ),
             language="es",
             visibility=Visibility.PUBLIC if locked.is_public else Visibility.CONFIDENTIAL,
             transparency_request=locked,

@@ -168,6 +168,8 @@ def _item_context(evidence: Evidence, request: HttpRequest) -> dict[str, object]
         "history": history,
         "own": evidence.submitted_by_id == request.user.pk,
         "reason": request.POST.get("reason", "") if request.method == "POST" else "",
+        # Ticked on a fresh page; after a refused decision, as the moderator left it.
+        "then_next": request.POST.get("then") == "next" if request.method == "POST" else True,
     }
 
 

@@ -15,10 +15,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from monitoring import attachments
-from monitoring.models import Assessment, Pillar
+from monitoring.models import Assessment, Pillar, Report
 from monitoring.permissions import get_report_for_reviewer, reports_for_reviewer
 from monitoring.presentation import citations, present
-from monitoring.report_forms import AssessmentForm, PublicationRequestForm, ReportForm
+from monitoring.report_forms import AssessmentForm, PublicationRequestForm, ReportForm, plain_decimal
 from monitoring.services import reports as report_service
 from portal.permissions import reviewer_organisation_ids
 from portal.two_factor import recent_login_required
@@ -72,11 +72,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def edit(request: HttpRequest, uuid: str) -> HttpResponse:
     report = get_report_for_reviewer(request.user, uuid)
-    initial = {
-        f: getattr(report, f)
-        for f in ["title", "period_start", "period_end", "executive_summary", "methodology", "recommendations"]
-    }
-    form = ReportForm(request.POST or None, initial=initial, editing=True)
+    form = _texts_form(report, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             report = report_service.update_report(
@@ -90,6 +86,17 @@ def edit(request: HttpRequest, uuid: str) -> HttpResponse:
         else:
             messages.success(request, _("Report texts saved."))
             return redirect("monitoring:report_edit", uuid=report.uuid)
+    return _edit_page(request, report, form, PublicationRequestForm())
+
+
+def _texts_form(report: Report, data: Any = None) -> ReportForm:
+    initial = {f: getattr(report, f) for f in report_service.REPORT_TEXT_FIELDS}
+    return ReportForm(data, initial=initial, editing=True)
+
+
+def _edit_page(
+    request: HttpRequest, report: Report, form: ReportForm, publication_form: PublicationRequestForm
+) -> HttpResponse:
     pillars = (
         Pillar.objects.filter(plan=report.plan, retired_at__isnull=True)
         .annotate(
@@ -113,7 +120,7 @@ def edit(request: HttpRequest, uuid: str) -> HttpResponse:
             "pillars": pillars,
             "totals": totals,
             "versions": report.versions.select_related("requested_by", "approved_by").order_by("-number"),
-            "publication_form": PublicationRequestForm(),
+            "publication_form": publication_form,
             "is_requester": report.publication_requested_by_id == request.user.pk,
             "requested_by": report.publication_requested_by,
             "organisations": report.organisations.all(),
@@ -153,7 +160,7 @@ def pillar(request: HttpRequest, uuid: str, code: str) -> HttpResponse:
         initial = {
             "version": assessment.version,
             "rating": assessment.rating,
-            "observed_value": assessment.observed_value,
+            "observed_value": plain_decimal(assessment.observed_value),
             "narrative": assessment.narrative,
             "cited": cited_ids,
             "reply_institution": assessment.reply_institution_id,
@@ -225,12 +232,11 @@ def publication(request: HttpRequest, uuid: str) -> HttpResponse:
     action = request.POST.get("action")
     try:
         if action == "request":
-            form = PublicationRequestForm(request.POST)
+            form = PublicationRequestForm(request.POST, correction=report.versions.exists())
             if not form.is_valid():
-                for errors in form.errors.values():
-                    for error in errors:
-                        messages.error(request, str(error))
-                return redirect("monitoring:report_edit", uuid=report.uuid)
+                # The page again, with what was typed (the embargo too) and the reason next to its field.
+                messages.error(request, _("Publication was not requested: see the reason below."))
+                return _edit_page(request, report, _texts_form(report), form)
             report_service.request_publication(
                 report=report,
                 actor=request.user,  # type: ignore[arg-type]

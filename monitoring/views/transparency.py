@@ -117,6 +117,7 @@ def request_detail(request: HttpRequest, uuid: str) -> HttpResponse:
             "answered_on": item.answered_on,
             "summary": item.answer_summary,
         },
+        filed_on=item.filed_on,
         oversized=oversized,
     )
     appeal_form = AppealForm(
@@ -127,6 +128,7 @@ def request_detail(request: HttpRequest, uuid: str) -> HttpResponse:
             "appeal_outcome": item.appeal_outcome or "pending",
             "appeal_outcome_on": item.appeal_outcome_on,
         },
+        filed_on=item.filed_on,
     )
     try:
         if action == "answer" and answer_form.is_valid():
@@ -167,6 +169,7 @@ def request_detail(request: HttpRequest, uuid: str) -> HttpResponse:
             return redirect("monitoring:evidence_edit", uuid=evidence.uuid)
     except svc.TransparencyError as exc:
         messages.error(request, exc.message)
+        answer_form.save_failed = action == "answer"
     answer_form.helper = _helper()  # type: ignore[attr-defined]
     appeal_form.helper = _helper()  # type: ignore[attr-defined]
     _annotate([item])

@@ -35,3 +35,13 @@ def page(browser: Browser) -> Iterator[Page]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def regions(db):
+    """The states a migration loads: browser tests run in flushed transactional databases, so load them again."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("monitoring.migrations.0003_regions").add_regions(apps, None)

@@ -8,12 +8,13 @@ the audit trail moved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.forms.models import model_to_dict
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from portal.models import AuditEvent
 from tests.factories import PASSWORD
@@ -59,7 +60,8 @@ def log_in(page: Page, base: str, email: str, lang: str = "en") -> None:
     words = WORDS[lang]
     page.goto(f"{base}/{lang}/accounts/login/")
     page.get_by_label(words["email"]).fill(email)
-    page.get_by_label(words["password"], exact=True).fill(PASSWORD)
+    # Required fields carry an asterisk after the label text: "Contraseña*".
+    page.get_by_label(re.compile(rf"^\s*{re.escape(words['password'])}\*?\s*$")).fill(PASSWORD)
     page.get_by_role("button", name=words["log_in"]).click()
     expect(page.locator("form[action$='/accounts/logout/']").first).to_be_attached()
 
@@ -88,7 +90,10 @@ def nothing_changes(*instances: Any, exclude: tuple[str, ...] = ("updated_at",))
     last_audit = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     yield
     after = [row_state(i, exclude) for i in instances]
-    assert after == before, "an untouched save changed the row"
+    changed = [
+        {k: (b.get(k), a.get(k)) for k in a if a.get(k) != b.get(k)} for b, a in zip(before, after, strict=True)
+    ]
+    assert after == before, f"an untouched save changed the row: {changed}"
     new_events = list(AuditEvent.objects.filter(pk__gt=last_audit).values("action", "changes"))
     assert [e for e in new_events if e["changes"]] == [], f"an untouched save was audited as a change: {new_events}"
 
@@ -119,7 +124,10 @@ def expect_values(page: Page, expected: dict[str, Any], selector: str = "main fo
     shown = form_values(page, selector)
     for name, value in expected.items():
         want = sorted(value) if isinstance(value, list) else value
-        assert shown.get(name) == want, f"{name}: the form shows {shown.get(name)!r}, expected {want!r}"
+        got = shown.get(name)
+        if isinstance(got, list) and not isinstance(value, list):  # a radio group read as its one chosen value
+            got = got[0] if len(got) == 1 else ("" if not got else got)
+        assert got == want, f"{name}: the form shows {got!r}, expected {want!r}"
 
 
 def round_trip(
@@ -135,3 +143,31 @@ def round_trip(
     save(page)
     page.goto(url)
     expect_values(page, values, selector)
+
+
+def required_label(word: str) -> re.Pattern[str]:
+    """A field's label exactly, with or without the asterisk crispy adds to required fields."""
+    return re.compile(rf"^\s*{re.escape(word)}\s*\*?\s*$")
+
+
+def log_in_as(page: Page, base: str, email: str, lang: str = "en") -> None:
+    """Like ``log_in``, for the real form whose labels carry crispy's required-field asterisk ("Password*")."""
+    words = WORDS[lang]
+    page.goto(f"{base}/{lang}/accounts/login/")
+    page.get_by_label(required_label(words["email"])).fill(email)
+    page.get_by_label(required_label(words["password"])).fill(PASSWORD)
+    page.get_by_role("button", name=words["log_in"]).click()
+    expect(page.locator("form[action$='/accounts/logout/']").first).to_be_attached()
+
+
+@contextmanager
+def second_person(browser: Browser, base: str, email: str, lang: str = "en") -> Iterator[Page]:
+    """A separate browser session (own cookies), logged in as someone else through the real form; closed after."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    try:
+        other = context.new_page()
+        other.set_default_timeout(15_000)
+        log_in_as(other, base, email, lang)
+        yield other
+    finally:
+        context.close()

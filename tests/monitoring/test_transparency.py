@@ -326,3 +326,58 @@ def test_a_valid_appeal_is_recorded(client, cast, mx_plan):
     request.refresh_from_db()
     assert request.appeal_outcome == "revoked" and request.appeal_filed_on == dt.date(2025, 4, 10)
     assert AuditEvent.objects.filter(action="monitoring.transparency.appeal").exists()
+
+
+def test_an_answer_or_appeal_saved_again_unchanged_keeps_its_version_and_audits_nothing(cast, mx_plan):
+    request = file_five(cast, mx_plan)[0]
+    answer = {"status": "answered", "answered_on": dt.date(2025, 3, 20), "summary": "12 mujeres.", "files": []}
+    appeal = {"filed_on": dt.date(2025, 4, 10), "outcome": "revoked", "outcome_on": dt.date(2025, 5, 20)}
+    svc.record_answer(request=request, actor=cast.member, **answer)
+    svc.record_appeal(request=request, actor=cast.member, **appeal)
+    request.refresh_from_db()
+    version, events = request.version, AuditEvent.objects.count()
+    svc.record_answer(request=request, actor=cast.member, expected_version=version, **answer)
+    svc.record_appeal(request=request, actor=cast.member, expected_version=version, **appeal)
+    request.refresh_from_db()
+    assert request.version == version and AuditEvent.objects.count() == events
+    svc.record_appeal(request=request, actor=cast.member, **{**appeal, "outcome_on": dt.date(2025, 5, 21)})
+    assert AuditEvent.objects.latest("pk").changes == {"appeal_outcome_on": ["2025-05-20", "2025-05-21"]}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"status": "no_answer", "answered_on": "2025-03-20"}, "There was no answer, so leave its date empty."),
+        ({"status": "answered", "answered_on": ""}, "Give the date of the answer."),
+        ({"status": "answered", "answered_on": "2025-03-01"}, "cannot be dated before the request was filed"),
+    ],
+)
+def test_the_answer_form_says_beside_the_date_what_is_wrong_with_it(client, cast, mx_plan, data, message):
+    request = file_five(cast, mx_plan)[0]
+    client.force_login(cast.member)
+    response = client.post(
+        f"/en/workspace/requests/{request.uuid}/", {"action": "answer", "version": request.version, **data}
+    )
+    assert message in response.context["answer_form"].errors["answered_on"][0]
+    request.refresh_from_db()
+    assert request.status == "pending"
+
+
+def test_the_appeal_form_refuses_a_decision_dated_before_the_appeal(client, cast, mx_plan):
+    request = file_five(cast, mx_plan)[0]
+    client.force_login(cast.member)
+    response = client.post(
+        f"/en/workspace/requests/{request.uuid}/",
+        {
+            "action": "appeal",
+            "version": request.version,
+            "appeal_filed_on": "2025-04-10",
+            "appeal_outcome": "revoked",
+            "appeal_outcome_on": "2025-04-09",
+        },
+    )
+    assert response.context["appeal_form"].errors["appeal_outcome_on"] == [
+        "The appeal cannot be decided before it was filed."
+    ]
+    request.refresh_from_db()
+    assert request.appeal_filed_on is None

@@ -189,7 +189,9 @@ def test_nul_bytes_and_huge_values_never_cause_a_server_error(client, cast, mx_p
     assert client.post(
         "/en/workspace/evidence/new/", {"title": value, "summary": value, "action": "draft"}
     ).status_code in (200, 302)
-    assert client.get("/en/evidence/", {"q": value, "year": value}).status_code == 200
-    assert client.get("/en/workspace/evidence/", {"indicator": value, "year": value}).status_code == 200
+    # A NUL in a query string is refused with 400 before any query (tests/security/test_control_characters.py).
+    searched = 400 if "\x00" in value else 200
+    assert client.get("/en/evidence/", {"q": value, "year": value}).status_code == searched
+    assert client.get("/en/workspace/evidence/", {"indicator": value, "year": value}).status_code == searched
     assert Client().post("/en/accounts/login/", {"username": value, "password": value}).status_code in (200, 429)
-    assert client.get(reverse("monitoring:moderation_queue"), {"indicator": value}).status_code in (200, 404)
+    assert client.get(reverse("monitoring:moderation_queue"), {"indicator": value}).status_code in (searched, 404)

@@ -27,6 +27,7 @@ from monitoring.models import (
     Report,
     Visibility,
 )
+from monitoring.partial_dates import PartialDate, partial_date_columns
 from monitoring.services.catalogue_import import import_catalogue, read_catalogue
 from monitoring.services.evidence import create_evidence
 from monitoring.services.moderation import approve_evidence
@@ -66,13 +67,6 @@ MODERATOR_PERMISSIONS = [
     ("portal", "view_auditevent"),
     ("monitoring", "view_evidence"),
 ]
-
-
-def _source_date(value: str) -> dt.date:
-    parts = [int(p) for p in str(value).split("-")]
-    while len(parts) < 3:
-        parts.append(1)
-    return dt.date(parts[0], parts[1], parts[2])
 
 
 class Command(BaseCommand):
@@ -247,7 +241,7 @@ class Command(BaseCommand):
                 continue
             indicator = Indicator.objects.get(plan=plan, code=entry["indicator"])
             value = entry.get("value")
-            year = int(entry["period"])
+            period = PartialDate.from_iso(str(entry["period"]))
             item = create_evidence(
                 organisation=org,
                 author=member,
@@ -262,9 +256,10 @@ class Command(BaseCommand):
                     "title": entry["title_es"],
                     "summary": entry["summary_es"],
                     "source_url": entry["source_url"],
-                    "source_date": _source_date(entry["source_date"]),
-                    "period_start": dt.date(year, 1, 1),
-                    "period_end": dt.date(year, 12, 31),
+                    # As precise as the source: "2023" stays a year, "2021-04" a month.
+                    **partial_date_columns(
+                        source=PartialDate.from_iso(str(entry["source_date"])), start=period, end=None
+                    ),
                     "reported_value": Decimal(str(value)) if value is not None else None,
                     "value_unit": entry["unit"] if value is not None else "",
                     "language": "es",
