@@ -38,6 +38,7 @@ from monitoring.models import (
 )
 from monitoring.partial_dates import PartialDate, PartialDateField, partial_date_columns
 from monitoring.widgets import DisclosureCheckboxes
+from portal.fields import TextField, plain_decimal
 from portal.models import Organisation
 
 
@@ -92,7 +93,7 @@ class EvidenceForm(forms.Form):
         label=gettext_lazy("Period reported on"),
         required=False,
         help_text=gettext_lazy(
-            "The year, month or day the figure or fact refers to: 2021, 2021-04 (or “abril de 2021”) or 2021-04-15. "
+            "The year, month or day the figure or fact refers to: 2021, 2021-04 (or “April 2021”) or 2021-04-15. "
             "For a longer period, give its start here and its end below."
         ),
     )
@@ -109,7 +110,7 @@ class EvidenceForm(forms.Form):
         max_length=300,
         help_text=gettext_lazy("A short, factual title, e.g. “SEMAR: 50% women among personnel deployed in 2022”."),
     )
-    summary = forms.CharField(
+    summary = TextField(
         label=gettext_lazy("Summary"),
         required=False,
         max_length=10_000,
@@ -131,7 +132,7 @@ class EvidenceForm(forms.Form):
         required=False,
         help_text=gettext_lazy(
             "When the source was published or the answer received, as precisely as the source says: "
-            "2023, 2021-04 (or “abril de 2021”) or 2021-04-15."
+            "2023, 2021-04 (or “April 2021”) or 2021-04-15."
         ),
     )
     language = forms.ChoiceField(
@@ -180,7 +181,7 @@ class EvidenceForm(forms.Form):
     )
 
     creation_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    note = forms.CharField(
+    note = TextField(
         label=gettext_lazy("Note for the moderators (optional)"),
         required=False,
         max_length=2000,
@@ -408,7 +409,7 @@ def initial_from(evidence: Evidence) -> dict[str, Any]:
         "source_date": evidence.source_when,
         "language": evidence.language,
         # As typed: 22, not the column's 22.00.
-        "reported_value": None if evidence.reported_value is None else format(evidence.reported_value.normalize(), "f"),
+        "reported_value": plain_decimal(evidence.reported_value),
         "regions": list(evidence.regions.all()),
         "institutions": list(evidence.institutions.all()),
         "visibility": evidence.visibility,

@@ -240,7 +240,7 @@ class PartialDateField(forms.CharField):
 
     default_error_messages = {
         "invalid": _(
-            "Write a year (2023), a month (2021-04 or “abril de 2021”) or a full date (2021-04-15 or 15/04/2021)."
+            "Write a year (2023), a month (2021-04 or “April 2021”) or a full date (2021-04-15 or 15/04/2021)."
         ),
         "impossible": _("That day does not exist. Check the day and the month."),
         "early": _("Give a year from %(min)s on."),

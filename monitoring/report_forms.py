@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -13,25 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from monitoring.models import Assessment, Institution, Plan, Rating, Unit
+from portal.fields import TextField
 from portal.models import Organisation
 from portal.widgets import DateInput, DateTimeInput
 
 MARKDOWN_MAX = 20_000
 MARKDOWN_HELP = gettext_lazy("Markdown: **bold**, *italic*, lists, [links](https://…). HTML is shown as text.")
-
-
-class TextField(forms.CharField):
-    """Multi-line text. Browsers send every line end as CR LF; texts are stored with LF alone (as the services,
-    imports and seed_demo write them), so a text re-saved untouched compares equal instead of claiming a change."""
-
-    def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
-        return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def plain_decimal(value: Decimal | None) -> str | None:
-    """A stored value as typed: 84, not 84.00 (the column keeps two decimal places)."""
-    return None if value is None else format(value.normalize(), "f")
 
 
 class ReportForm(forms.Form):

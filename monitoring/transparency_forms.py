@@ -22,6 +22,7 @@ from monitoring.files import (
 from monitoring.forms import MultipleFileField, MultipleFileInput, indicator_choices
 from monitoring.models import ANSWERED_STATUSES, AppealOutcome, Indicator, Institution, Plan, RequestStatus
 from monitoring.widgets import DisclosureCheckboxes
+from portal.fields import TextField
 from portal.widgets import DateInput
 
 FOLIO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/-]{2,39}$")
@@ -34,7 +35,7 @@ def _not_future(value: dt.date | None) -> dt.date | None:
 
 
 class FileRequestForm(forms.Form):
-    question = forms.CharField(
+    question = TextField(
         label=gettext_lazy("Question"),
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -114,7 +115,7 @@ class AnswerForm(forms.Form):
         ],
     )
     answered_on = forms.DateField(label=gettext_lazy("Answered on"), required=False, widget=DateInput())
-    summary = forms.CharField(
+    summary = TextField(
         label=gettext_lazy("What the answer says"),
         required=False,
         max_length=10_000,

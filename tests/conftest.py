@@ -71,3 +71,23 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+REFERENCE_DATA = [("0003_regions", "add_regions"), ("0009_mexican_holidays", "add")]
+
+
+def load_reference_data() -> None:
+    """States and holidays are rows that migrations load. Transactional tests (the browser suite) flush them,
+    so they are loaded again, idempotently, before the suite and before each browser test."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(f"monitoring.migrations.{module}"), function)(apps, None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_reference_data()

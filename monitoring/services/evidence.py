@@ -28,6 +28,7 @@ from monitoring.models import (
     transition_allowed,
 )
 from portal import audit
+from portal.fields import plain_decimal
 from portal.models import Organisation, User
 
 # Fields compared for the audit trail's before/after.
@@ -73,7 +74,7 @@ def _snapshot(evidence: Evidence) -> dict[str, Any]:
 def _plain_value(value: Any) -> Any:
     """Comparable, JSON-ready values: 22 and 22.00 are the same number, so no change is recorded between them."""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return plain_decimal(value)
     return str(value) if value is not None and not isinstance(value, (str, list)) else value
 
 

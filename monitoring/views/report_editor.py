@@ -18,8 +18,9 @@ from monitoring import attachments
 from monitoring.models import Assessment, Pillar, Report
 from monitoring.permissions import get_report_for_reviewer, reports_for_reviewer
 from monitoring.presentation import citations, present
-from monitoring.report_forms import AssessmentForm, PublicationRequestForm, ReportForm, plain_decimal
+from monitoring.report_forms import AssessmentForm, PublicationRequestForm, ReportForm
 from monitoring.services import reports as report_service
+from portal.fields import plain_decimal
 from portal.permissions import reviewer_organisation_ids
 from portal.two_factor import recent_login_required
 

@@ -30,18 +30,27 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=True)
+    # Reduced motion: Bootstrap's smooth scrolling would otherwise move a box while Playwright clicks it.
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, java_script_enabled=True, reduced_motion="reduce"
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
 
 
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Browser tests run in transactional databases, flushed after each test: load states and holidays again."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        from tests.conftest import load_reference_data
+
+        request.getfixturevalue("transactional_db")
+        load_reference_data()
+
+
 @pytest.fixture
-def regions(db):
-    """The states a migration loads: browser tests run in flushed transactional databases, so load them again."""
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("monitoring.migrations.0003_regions").add_regions(apps, None)
+def regions(reference_data):
+    """The states of Mexico (kept as a name for tests that say they need them)."""

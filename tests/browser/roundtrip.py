@@ -90,9 +90,7 @@ def nothing_changes(*instances: Any, exclude: tuple[str, ...] = ("updated_at",))
     last_audit = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     yield
     after = [row_state(i, exclude) for i in instances]
-    changed = [
-        {k: (b.get(k), a.get(k)) for k in a if a.get(k) != b.get(k)} for b, a in zip(before, after, strict=True)
-    ]
+    changed = [{k: (b.get(k), a.get(k)) for k in a if a.get(k) != b.get(k)} for b, a in zip(before, after, strict=True)]
     assert after == before, f"an untouched save changed the row: {changed}"
     new_events = list(AuditEvent.objects.filter(pk__gt=last_audit).values("action", "changes"))
     assert [e for e in new_events if e["changes"]] == [], f"an untouched save was audited as a change: {new_events}"
@@ -126,7 +124,7 @@ def expect_values(page: Page, expected: dict[str, Any], selector: str = "main fo
         want = sorted(value) if isinstance(value, list) else value
         got = shown.get(name)
         if isinstance(got, list) and not isinstance(value, list):  # a radio group read as its one chosen value
-            got = got[0] if len(got) == 1 else ("" if not got else got)
+            got = got[0] if len(got) == 1 else (got or "")
         assert got == want, f"{name}: the form shows {got!r}, expected {want!r}"
 
 

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Accents, typographic and straight quotes, an apostrophe, markup-like text, an ampersand, a blank line.
 REASON = (
-    "Falta la fuente “oficial” de la SEDENA & el \"Informe 2021\".\n"
+    'Falta la fuente “oficial” de la SEDENA & el "Informe 2021".\n'
     "Revisa el año: 2021, no 2020 — y la cifra <50 %> de l'Armada.\n"
     "\n"
     "Gracias, María Ñúñez."

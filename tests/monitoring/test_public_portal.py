@@ -129,7 +129,8 @@ def test_filters_and_search(client, items, query, found):
 def test_hostile_search_and_filter_input_is_harmless(client, items, payload):
     for param in ("q", "indicator", "pillar", "year", "state", "kind"):
         response = client.get("/en/evidence/", {param: payload})
-        assert response.status_code == 200
+        # A NUL in a query string is a 400 before any query (tests/security/test_control_characters.py).
+        assert response.status_code == (400 if "\x00" in payload else 200)
         assert "<script>alert(1)</script>" not in response.content.decode()
         assert client.get("/api/v1/evidence/", {param: payload}).status_code in (200, 400)
     assert Evidence.objects.count() == 6
