@@ -29,7 +29,7 @@ def test_a_member_logs_evidence_with_a_pdf_saves_a_draft_and_submits_it(
     page.get_by_role("link", name="Registrar evidencia").first.click()
     page.locator("summary", has_text="OE4").click()
     page.get_by_label(re.compile(r"^I07 — ")).check()
-    page.get_by_label("Año al que se refiere").fill("2021")
+    page.get_by_label("Periodo al que se refiere").fill("2021")
     page.get_by_label("Tipo de evidencia").select_option("news_report")
     page.get_by_label("Título").fill("Unas 22 mujeres entre 117 despliegues (2015 a febrero de 2021)")
     page.get_by_label("Resumen").fill("Cifra acumulada reportada por la prensa.")

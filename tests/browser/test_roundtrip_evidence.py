@@ -82,7 +82,7 @@ def test_evidence_survives_draft_edit_submit_changes_requested_and_resubmission(
     first.write_bytes(real_pdf_bytes("Ana Pérez"))
     second = tmp_path / "respuesta-ampliada.pdf"
     second.write_bytes(PDF_BYTES)
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale=lang).new_page()
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale=lang, reduced_motion="reduce").new_page()
     log_in(page, live_server.url, cast.member.email, lang)
 
     # Create as a draft, with every field and a file.
@@ -148,7 +148,7 @@ def test_a_failed_submission_keeps_every_value_and_names_the_files_to_choose_aga
     words = TEXT[lang]
     pdf = tmp_path / "acta-firmada.pdf"
     pdf.write_bytes(PDF_BYTES)
-    page = browser.new_context(viewport={"width": 390, "height": 844}, locale=lang).new_page()
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale=lang, reduced_motion="reduce").new_page()
     log_in(page, live_server.url, cast.member.email, lang)
     page.goto(f"{live_server.url}/{lang}/workspace/evidence/new/")
     open_every_section(page)
@@ -169,7 +169,7 @@ def test_a_failed_submission_keeps_every_value_and_names_the_files_to_choose_aga
 def test_dates_typed_in_words_are_shown_back_in_the_one_form_the_field_accepts(
     live_server, mx_plan, cast, browser: Browser, lang
 ):
-    page = browser.new_context(locale=lang).new_page()
+    page = browser.new_context(locale=lang, reduced_motion="reduce").new_page()
     log_in(page, live_server.url, cast.member.email, lang)
     page.goto(f"{live_server.url}/{lang}/workspace/evidence/new/")
     fill_by_name(
