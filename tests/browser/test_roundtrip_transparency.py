@@ -427,8 +427,8 @@ def test_an_answer_turned_into_evidence_opens_a_draft_showing_the_answers_title_
     shown = form_values(page)
     assert shown["title"] == words["evidence_title"].format(folio=item.folio) == evidence.title
     assert shown["summary"].startswith(ANSWER_SUMMARY) and QUESTION in shown["summary"]
-    source_dates = [value for name, value in shown.items() if name.startswith("source_date") and value]
-    assert source_dates and "2025" in source_dates[0], f"the source date reads back empty: {shown}"
+    # The answer's day is the source date; the year it was answered is the period reported on.
+    assert (shown["source_date"], shown["period_start"], shown["period_end"]) == ("2025-06-20", "2025", "")
     expect(
         page.get_by_role("listitem").filter(has_text=re.compile(rf"^{re.escape(PDF_NAME)} \("))
     ).to_be_visible()  # copied with the draft
