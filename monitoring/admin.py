@@ -1,5 +1,7 @@
 """The catalogue in the Django admin, with inlines, search and filters."""
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,6 +23,7 @@ from monitoring.models import (
     SuspensionPeriod,
     TransparencyRequest,
 )
+from monitoring.querysets import EvidenceQuerySet
 from monitoring.services.catalogue import retire_items
 from monitoring.services.evidence import EvidenceError
 from monitoring.services.moderation import approve_evidence
@@ -147,11 +150,11 @@ class EvidenceAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
         # Drafts are private to their organisation, staff included.
-        return super().get_queryset(request).exclude(status="draft")
+        return cast(EvidenceQuerySet, super().get_queryset(request)).ever_submitted()
 
     @admin.display(description=_("Moderation"))
     def moderation_link(self, obj: Evidence) -> str:
-        if obj.status == "draft":
+        if not obj.was_submitted:
             return "—"
         url = reverse("monitoring:moderation_item", kwargs={"uuid": obj.uuid})
         return format_html('<a href="{}">{}</a>', url, _("Open"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -28,7 +29,8 @@ def store(model: type[models.Model], checked: CheckedFile, actor: User, stored: 
         uploaded_by=actor,
         **parent,
     )
-    attachment.file.save("upload", ContentFile(checked.content), save=False)
+    # A random, meaningless stored name whatever the model's upload_to does with it; the original name is for display.
+    attachment.file.save(uuid.uuid4().hex, ContentFile(checked.content), save=False)
     stored.append(str(attachment.file.name))
     attachment.save()
     return attachment

@@ -14,11 +14,13 @@ import io
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
 import filetype
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -136,6 +138,48 @@ def inspect_upload(upload: UploadedFile) -> CheckedFile:
         sha256=hashlib.sha256(content).hexdigest(),
         original_sha256=original_sha256,
     )
+
+
+def check_uploads(
+    uploads: Sequence[UploadedFile],
+    *,
+    existing: Sequence[object] = (),
+    oversized: Sequence[str] = (),
+    strip_metadata: bool = False,
+) -> list[CheckedFile]:
+    """The one file pipeline of every form that takes files (evidence and transparency answers).
+
+    Each upload is inspected (type from content, images re-encoded, both hashes); the item's limits are checked
+    against the files it already has (``existing``: rows with a ``size``): at most MAX_ATTACHMENTS_PER_ITEM files
+    and MAX_UPLOAD_TOTAL_SIZE bytes; documents are cleaned of their metadata on request. ``oversized`` names the
+    files the upload handler dropped while they streamed. Raises one ValidationError with every message.
+    """
+    errors = [too_large_message(name) for name in oversized]
+    checked: list[CheckedFile] = []
+    for upload in uploads:
+        try:
+            checked.append(inspect_upload(upload))
+        except FileRejected as exc:
+            errors.append(exc.message)
+    if len(existing) + len(uploads) > settings.MAX_ATTACHMENTS_PER_ITEM:
+        errors.append(_("An item can have at most %(count)s files.") % {"count": settings.MAX_ATTACHMENTS_PER_ITEM})
+    total = sum(int(getattr(row, "size", 0)) for row in existing) + sum(f.size for f in checked)
+    if total > settings.MAX_UPLOAD_TOTAL_SIZE:
+        errors.append(
+            _("The files of one item may not exceed %(limit)s in total.")
+            % {"limit": filesizeformat(settings.MAX_UPLOAD_TOTAL_SIZE)}
+        )
+    if not errors and strip_metadata:
+        cleaned = []
+        for one in checked:
+            try:
+                cleaned.append(strip_document_metadata(one))
+            except FileRejected as exc:
+                errors.append(exc.message)
+        checked = cleaned
+    if errors:
+        raise ValidationError(errors)
+    return checked
 
 
 def too_large_message(name: str) -> str:

@@ -15,15 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from monitoring.files import (
-    ACCEPT_ATTRIBUTE,
-    CheckedFile,
-    FileRejected,
-    clean_filename,
-    inspect_upload,
-    strip_document_metadata,
-    too_large_message,
-)
+from monitoring.files import ACCEPT_ATTRIBUTE, CheckedFile, check_uploads, clean_filename
 from monitoring.models import (
     Evidence,
     EvidenceKind,
@@ -54,6 +46,26 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, (list, tuple)):
             return [single(item, initial) for item in data if item]
         return [single(data, initial)] if data else []
+
+
+def files_help_text() -> str:
+    """What every file field accepts, with the limits of the shared pipeline (``files.check_uploads``)."""
+    return _(
+        "PDF, PNG, JPEG, WebP, CSV, XLSX, DOCX, ODT or ODS; up to %(file)s each and %(total)s per item. "
+        "Photos are cleaned of location and camera data."
+    ) % {
+        "file": filesizeformat(settings.MAX_UPLOAD_FILE_SIZE),
+        "total": filesizeformat(settings.MAX_UPLOAD_TOTAL_SIZE),
+    }
+
+
+def strip_metadata_field() -> forms.BooleanField:
+    """The submitter's choice to clean documents of author and software details, the same on every file form."""
+    return forms.BooleanField(
+        label=gettext_lazy("Remove author and software details from PDF and office files"),
+        required=False,
+        help_text=gettext_lazy("Recommended when a document could identify who wrote or handled it."),
+    )
 
 
 def indicator_choices(plan: Plan) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -164,11 +176,7 @@ class EvidenceForm(forms.Form):
         required=False,
         widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )
-    strip_metadata = forms.BooleanField(
-        label=gettext_lazy("Remove author and software details from PDF and office files"),
-        required=False,
-        help_text=gettext_lazy("Recommended when a document could identify who wrote or handled it."),
-    )
+    strip_metadata = strip_metadata_field()
     visibility = forms.ChoiceField(
         label=gettext_lazy("Who can see it once approved"),
         choices=Visibility.choices,
@@ -214,13 +222,7 @@ class EvidenceForm(forms.Form):
         fields["institutions"].queryset = Institution.objects.filter(plan_roles__plan=plan).order_by("code")
         fields["institutions"].label_from_instance = lambda inst: f"{inst.code} — {inst.name}"
         fields["regions"].label_from_instance = lambda region: region.name
-        self.fields["attachments"].help_text = _(
-            "PDF, PNG, JPEG, WebP, CSV, XLSX, DOCX, ODT or ODS; up to %(file)s each and %(total)s per item. "
-            "Photos are cleaned of location and camera data."
-        ) % {
-            "file": filesizeformat(settings.MAX_UPLOAD_FILE_SIZE),
-            "total": filesizeformat(settings.MAX_UPLOAD_TOTAL_SIZE),
-        }
+        self.fields["attachments"].help_text = files_help_text()
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -275,32 +277,13 @@ class EvidenceForm(forms.Form):
 
     def clean_attachments(self) -> list[Any]:
         uploads = self.cleaned_data.get("attachments") or []
-        errors = [too_large_message(name) for name in self.oversized]
-        for upload in uploads:
-            try:
-                self.checked_files.append(inspect_upload(upload))
-            except FileRejected as exc:
-                errors.append(exc.message)
-        existing = list(self.evidence.attachments.all()) if self.evidence else []
-        if len(existing) + len(uploads) > settings.MAX_ATTACHMENTS_PER_ITEM:
-            errors.append(_("An item can have at most %(count)s files.") % {"count": settings.MAX_ATTACHMENTS_PER_ITEM})
-        total = sum(a.size for a in existing) + sum(f.size for f in self.checked_files)
-        if total > settings.MAX_UPLOAD_TOTAL_SIZE:
-            errors.append(
-                _("The files of one item may not exceed %(limit)s in total.")
-                % {"limit": filesizeformat(settings.MAX_UPLOAD_TOTAL_SIZE)}
-            )
-        if not errors and self.data.get("strip_metadata"):
-            cleaned = []
-            for checked in self.checked_files:
-                try:
-                    cleaned.append(strip_document_metadata(checked))
-                except FileRejected as exc:
-                    errors.append(exc.message)
-            self.checked_files = cleaned
-        if errors:
-            self.checked_files = []
-            raise forms.ValidationError(errors)
+        self.checked_files = []
+        self.checked_files = check_uploads(
+            uploads,
+            existing=list(self.evidence.attachments.all()) if self.evidence else [],
+            oversized=self.oversized,
+            strip_metadata=bool(self.data.get("strip_metadata")),
+        )
         return uploads
 
     def clean(self) -> dict[str, Any]:

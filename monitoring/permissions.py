@@ -47,7 +47,7 @@ def get_evidence_for_moderator(user: Any, uuid: UUID | str) -> Evidence:
     if not is_moderator(user):
         raise Http404
     return get_object_or_404(
-        Evidence.objects.exclude(status="draft").select_related("plan", "organisation", "submitted_by"), uuid=uuid
+        Evidence.objects.ever_submitted().select_related("plan", "organisation", "submitted_by"), uuid=uuid
     )
 
 
@@ -104,7 +104,7 @@ def get_public_request(uuid: UUID | str) -> Any:
     from monitoring.models import TransparencyRequest
 
     return get_object_or_404(
-        TransparencyRequest.objects.filter(is_public=True).select_related("institution", "organisation"), uuid=uuid
+        TransparencyRequest.objects.public().select_related("institution", "organisation"), uuid=uuid
     )
 
 
@@ -112,9 +112,9 @@ def get_transparency_file_for_user(user: Any, uuid: UUID | str) -> Any:
     """An answer file: of a public request, or of the user's organisation, or for moderators; else 404."""
     from django.db.models import Q
 
-    from monitoring.models import TransparencyAttachment
+    from monitoring.models import TransparencyAttachment, TransparencyRequest
 
-    allowed = Q(request__is_public=True)
+    allowed = Q(request__in=TransparencyRequest.objects.public())
     if user.is_authenticated:
         allowed |= Q(request__organisation__in=organisations_of(user))
         if is_moderator(user):

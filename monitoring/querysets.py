@@ -1,4 +1,9 @@
-"""Read vocabulary for the catalogue. Public pages use only these."""
+"""The read vocabulary: every "what may the public see" and "who may read what" rule, said once.
+
+Public surfaces (pages, API, CSVs, report snapshots, sitemap, search) read through these methods and nothing
+else; model properties such as ``Evidence.is_public`` apply the same rule to one object via ``matches``.
+This module imports no model (the models import it); the choices come from ``monitoring/choices.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from monitoring.choices import EvidenceStatus, Visibility
 
 if TYPE_CHECKING:
     from monitoring.models import Plan
@@ -43,12 +51,37 @@ def plan_tree(plan: Plan) -> list:
     )
 
 
+# The rules as field values, so that a queryset filter, a partial index and a model property share them.
+PUBLIC_EVIDENCE: dict[str, str] = {"status": EvidenceStatus.APPROVED, "visibility": Visibility.PUBLIC}
+REVIEWERS_EVIDENCE: dict[str, str] = {"status": EvidenceStatus.APPROVED, "visibility": Visibility.REVIEWERS}
+DRAFT_EVIDENCE: dict[str, str] = {"status": EvidenceStatus.DRAFT}
+PUBLIC_REQUEST: dict[str, bool] = {"is_public": True}
+
+
+def matches(obj: Any, rule: dict[str, Any]) -> bool:
+    """Whether one object satisfies a rule above: the model-property side of a queryset method."""
+    return all(getattr(obj, field) == value for field, value in rule.items())
+
+
+def embargo_passed(public_from: Any, now: Any = None) -> bool:
+    """A published report version is readable once its embargo (if any) has passed."""
+    return public_from is None or public_from <= (now or timezone.now())
+
+
 class EvidenceQuerySet(models.QuerySet):
     """Read vocabulary for evidence. Public surfaces use only `public()`."""
 
     def public(self) -> EvidenceQuerySet:
         """Approved evidence whose visibility is public: the only evidence anonymous readers ever see."""
-        return self.filter(status="approved", visibility="public")
+        return self.filter(**PUBLIC_EVIDENCE)
+
+    def approved(self) -> EvidenceQuerySet:
+        """Approved evidence whatever its visibility: narrow ``visible_to(user)`` with it, never widen."""
+        return self.filter(status=EvidenceStatus.APPROVED)
+
+    def ever_submitted(self) -> EvidenceQuerySet:
+        """Everything but drafts: what moderators (and staff in the admin) may see. Drafts stay private."""
+        return self.exclude(**DRAFT_EVIDENCE)
 
     def of_organisations(self, organisation_ids: Iterable[int]) -> EvidenceQuerySet:
         return self.filter(organisation_id__in=list(organisation_ids))
@@ -66,11 +99,23 @@ class EvidenceQuerySet(models.QuerySet):
         """
         from portal.permissions import is_moderator, organisations_of, reviewer_organisation_ids
 
-        condition = Q(status="approved", visibility="public")
+        condition = Q(**PUBLIC_EVIDENCE)
         if user.is_authenticated:
             if reviewer_organisation_ids(user):
-                condition |= Q(status="approved", visibility="reviewers")
+                condition |= Q(**REVIEWERS_EVIDENCE)
             condition |= Q(organisation__in=organisations_of(user))
             if is_moderator(user):
-                condition |= ~Q(status="draft")
+                condition |= ~Q(**DRAFT_EVIDENCE)
         return self.filter(condition)
+
+
+class ReportVersionQuerySet(models.QuerySet):
+    def visible(self) -> ReportVersionQuerySet:
+        """Published versions whose embargo, if any, has passed: what the public may read."""
+        return self.filter(Q(public_from__isnull=True) | Q(public_from__lte=timezone.now()))
+
+
+class TransparencyRequestQuerySet(models.QuerySet):
+    def public(self) -> TransparencyRequestQuerySet:
+        """Requests their organisation marked public: readable by anyone, counted in institutions' records."""
+        return self.filter(**PUBLIC_REQUEST)

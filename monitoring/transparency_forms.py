@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -11,16 +12,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from monitoring.files import (
-    ACCEPT_ATTRIBUTE,
-    CheckedFile,
-    FileRejected,
-    clean_filename,
-    inspect_upload,
-    too_large_message,
+from monitoring.files import ACCEPT_ATTRIBUTE, CheckedFile, check_uploads, clean_filename
+from monitoring.forms import (
+    MultipleFileField,
+    MultipleFileInput,
+    files_help_text,
+    indicator_choices,
+    strip_metadata_field,
 )
-from monitoring.forms import MultipleFileField, MultipleFileInput, indicator_choices
-from monitoring.models import ANSWERED_STATUSES, AppealOutcome, Indicator, Institution, Plan, RequestStatus
+from monitoring.models import (
+    ANSWERED_STATUSES,
+    AppealOutcome,
+    Indicator,
+    Institution,
+    Plan,
+    RequestStatus,
+    TransparencyAttachment,
+)
 from monitoring.widgets import DisclosureCheckboxes
 from portal.fields import TextField
 from portal.widgets import DateInput
@@ -126,13 +134,21 @@ class AnswerForm(forms.Form):
         required=False,
         widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )
+    strip_metadata = strip_metadata_field()
 
     def __init__(
-        self, *args: Any, filed_on: dt.date | None = None, oversized: list[str] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        filed_on: dt.date | None = None,
+        oversized: list[str] | None = None,
+        existing: Sequence[TransparencyAttachment] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.filed_on = filed_on
         self.oversized = oversized or []
+        self.existing = list(existing)  # the answer's files already stored: they count towards the item's limits
+        self.fields["attachments"].help_text = files_help_text()
         self.checked_files: list[CheckedFile] = []
         self.save_failed = False  # set by the view when the answer could not be recorded
 
@@ -160,16 +176,16 @@ class AnswerForm(forms.Form):
         return [clean_filename(f.name or "") for f in self.files.getlist("attachments")]
 
     def clean_attachments(self) -> list[Any]:
-        errors = [too_large_message(name) for name in self.oversized]
-        for upload in self.cleaned_data.get("attachments") or []:
-            try:
-                self.checked_files.append(inspect_upload(upload))
-            except FileRejected as exc:
-                errors.append(exc.message)
-        if errors:
-            self.checked_files = []
-            raise forms.ValidationError(errors)
-        return self.cleaned_data.get("attachments") or []
+        """The evidence form's pipeline, limits included (``files.check_uploads``)."""
+        uploads = self.cleaned_data.get("attachments") or []
+        self.checked_files = []
+        self.checked_files = check_uploads(
+            uploads,
+            existing=self.existing,
+            oversized=self.oversized,
+            strip_metadata=bool(self.data.get("strip_metadata")),
+        )
+        return uploads
 
 
 class AppealForm(forms.Form):

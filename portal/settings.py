@@ -292,6 +292,8 @@ TRANSPARENCY_REMINDER_DAYS = env_int("TRANSPARENCY_REMINDER_DAYS", 5)
 # Two-factor authentication (TOTP, with single-use recovery codes): required for moderators and reviewers.
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=True)
 OTP_TOTP_ISSUER = "Observatorio 1325"
+# The admin never shows TOTP secrets or their QR codes (and answers 403 instead of fetching a device first).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Sessions: absolute lifetime, idle timeout, and how recent a login must be for sensitive actions (seconds).
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 3600)
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)

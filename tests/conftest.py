@@ -91,3 +91,14 @@ def load_reference_data() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def start_in_english():
+    """Each test starts with English active, whatever the test before it requested: the test client leaves the
+    last request's language active in the thread, which made service messages depend on test order. Pages
+    still answer in the language of their /es/ or /en/ prefix."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -6,7 +6,18 @@ import datetime as dt
 
 import factory
 
-from monitoring.models import Evidence, EvidenceKind, EvidenceStatus, Visibility
+from monitoring.models import (
+    Assessment,
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    Report,
+    ReportStatus,
+    ReportVersion,
+    TransparencyAttachment,
+    TransparencyRequest,
+    Visibility,
+)
 from portal.models import Membership, Organisation, Role, User
 
 PASSWORD = "a-long-test-password-1325"
@@ -70,3 +81,92 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     def indicators(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.indicators.set(extracted)
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """A report's working copy written straight to the database (pass ``plan``; authoring organisations via
+    ``organisations=[...]``). Use ``services.reports.create_report`` when the test needs its assessments."""
+
+    class Meta:
+        model = Report
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"report-{n}")
+    title = factory.Sequence(lambda n: f"Shadow report {n}")
+    period_start = dt.date(2021, 1, 1)
+    period_end = dt.date(2021, 12, 31)
+    status = ReportStatus.DRAFT
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def organisations(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.organisations.set(extracted)
+
+
+class TransparencyRequestFactory(factory.django.DjangoModelFactory):
+    """A pending transparency request (pass ``organisation`` and ``institution``), private unless ``is_public``."""
+
+    class Meta:
+        model = TransparencyRequest
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    created_by = factory.SubFactory(UserFactory)
+    folio = factory.Sequence(lambda n: f"33000{n:04d}2500001")
+    question = "¿Cuántas mujeres fueron desplegadas en operaciones de paz?"
+    filed_on = dt.date(2025, 3, 3)
+    due_on = dt.date(2025, 4, 1)
+    is_public = False
+
+    @factory.post_generation
+    def indicators(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.indicators.set(extracted)
+
+
+class TransparencyAttachmentFactory(factory.django.DjangoModelFactory):
+    """An answer file stored in the default storage (a tiny PDF)."""
+
+    class Meta:
+        model = TransparencyAttachment
+
+    request = factory.SubFactory(TransparencyRequestFactory)
+    file = factory.django.FileField(filename="respuesta.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    original_name = "respuesta.pdf"
+    content_type = "application/pdf"
+    size = 15
+    sha256 = "0" * 64
+    original_sha256 = "0" * 64
+    uploaded_by = factory.SubFactory(UserFactory)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    """An assessment of one indicator in a report (pass ``report`` and ``indicator``); unrated by default."""
+
+    class Meta:
+        model = Assessment
+
+    report = factory.SubFactory(ReportFactory)
+    rating = ""
+    narrative = ""
+
+
+class ReportVersionFactory(factory.django.DjangoModelFactory):
+    """A published version written straight to the database, its snapshot built from the report as it stands.
+    Use ``services.reports.approve_publication`` when the test is about publishing."""
+
+    class Meta:
+        model = ReportVersion
+
+    report = factory.SubFactory(ReportFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    requested_by = factory.SubFactory(UserFactory)
+    approved_by = factory.SubFactory(UserFactory)
+    content_sha256 = "0" * 64
+
+    @factory.lazy_attribute
+    def snapshot(self):
+        from monitoring.services.reports import build_snapshot
+
+        return build_snapshot(self.report, version={"number": self.number, "published_at": None, "public_from": None})

@@ -11,25 +11,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from monitoring.choices import EvidenceStatus, Visibility
 from monitoring.models.bilingual import BilingualMixin
 from monitoring.models.catalogue import Indicator, Institution, Plan, TimestampedModel
 from monitoring.partial_dates import PartialDate, Precision, iso_or_none, period_iso, period_label
-from monitoring.querysets import EvidenceQuerySet
-
-
-class EvidenceStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted for review")
-    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", _("Public")
-    REVIEWERS = "reviewers", _("Reviewers only")
-    CONFIDENTIAL = "confidential", _("Confidential (own organisation and moderators)")
+from monitoring.querysets import DRAFT_EVIDENCE, PUBLIC_EVIDENCE, EvidenceQuerySet, matches
 
 
 class EvidenceKind(models.TextChoices):
@@ -208,7 +194,7 @@ class Evidence(TimestampedModel):
             models.Index(
                 fields=["-source_date", "-id"],
                 name="evidence_public_recent_idx",
-                condition=Q(status="approved", visibility="public"),
+                condition=Q(**PUBLIC_EVIDENCE),
             ),
         ]
 
@@ -217,6 +203,16 @@ class Evidence(TimestampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("monitoring:evidence_detail", kwargs={"uuid": self.uuid})
+
+    @property
+    def is_public(self) -> bool:
+        """What ``Evidence.objects.public()`` selects, for one item: approved and public."""
+        return matches(self, PUBLIC_EVIDENCE)
+
+    @property
+    def was_submitted(self) -> bool:
+        """What ``Evidence.objects.ever_submitted()`` selects, for one item: anything but a draft."""
+        return not matches(self, DRAFT_EVIDENCE)
 
     @property
     def is_editable(self) -> bool:

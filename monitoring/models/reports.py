@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring.models.catalogue import Indicator, Institution, Plan, TimestampedModel
 from monitoring.models.evidence import Evidence
+from monitoring.querysets import ReportVersionQuerySet, embargo_passed
 
 
 class Rating(models.TextChoices):
@@ -125,12 +126,6 @@ class Assessment(models.Model):
         return bool(self.rating)
 
 
-class ReportVersionQuerySet(models.QuerySet):
-    def visible(self) -> ReportVersionQuerySet:
-        """Published versions whose embargo, if any, has passed: what the public may read."""
-        return self.filter(Q(public_from__isnull=True) | Q(public_from__lte=timezone.now()))
-
-
 class ReportVersion(models.Model):
     """An immutable, published snapshot of a report. Never updated; corrections publish a new number."""
 
@@ -165,7 +160,8 @@ class ReportVersion(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.public_from is None or self.public_from <= timezone.now()
+        """What ``ReportVersion.objects.visible()`` selects, for one version: its embargo has passed."""
+        return embargo_passed(self.public_from)
 
 
 class ReportVersionIndicator(models.Model):

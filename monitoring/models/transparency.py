@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring.models.bilingual import BilingualMixin
 from monitoring.models.catalogue import Indicator, Institution, TimestampedModel
+from monitoring.querysets import TransparencyRequestQuerySet
 
 
 class Holiday(BilingualMixin, models.Model):
@@ -110,6 +111,8 @@ class TransparencyRequest(TimestampedModel):
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     overdue_notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
+
+    objects = TransparencyRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("transparency request")

@@ -117,10 +117,12 @@ def create_evidence(
     submit: bool,
     note: str = "",
     creation_key: uuid.UUID | None = None,
+    reason: str = "",
 ) -> Evidence:
     """Create an item as a draft (or submitted straight away) with its attachments.
 
     ``creation_key`` comes from the form: a double-clicked or re-sent form returns the item already created.
+    ``reason`` says in the audit trail where the item came from (e.g. a transparency request's answer).
     """
     _check_member(organisation, author)
     if creation_key is not None:
@@ -143,6 +145,7 @@ def create_evidence(
                 obj=evidence,
                 actor=author,
                 changes={k: [None, v] for k, v in _snapshot(evidence).items() if v not in (None, "", [])},
+                reason=reason,
             )
             _store_files(evidence, files, author, stored)
             if submit:

@@ -24,14 +24,12 @@ from monitoring.markdown import render_markdown
 from monitoring.models import (
     Assessment,
     Evidence,
-    EvidenceStatus,
     Indicator,
     Pillar,
     Report,
     ReportStatus,
     ReportVersion,
     ReportVersionIndicator,
-    Visibility,
 )
 from portal import audit
 from portal.models import Organisation, User
@@ -143,7 +141,8 @@ def citable_evidence(*, report: Report, user: User, indicators: Iterable[Indicat
     """Approved evidence the reviewer may read, about these indicators, overlapping the report's period."""
     return (
         Evidence.objects.visible_to(user)
-        .filter(status=EvidenceStatus.APPROVED, indicators__in=list(indicators))
+        .approved()
+        .filter(indicators__in=list(indicators))
         .filter(Q(period_start__isnull=True) | Q(period_start__lte=report.period_end))
         .filter(Q(period_end__isnull=True) | Q(period_end__gte=report.period_start))
         .distinct()
@@ -329,9 +328,7 @@ def build_snapshot(report: Report, version: dict[str, Any] | None = None) -> dic
     A fixed number of queries whatever the number of assessments or citations.
     """
     plan = report.plan
-    public_evidence = Evidence.objects.filter(
-        status=EvidenceStatus.APPROVED, visibility=Visibility.PUBLIC
-    ).select_related("organisation")
+    public_evidence = Evidence.objects.public().select_related("organisation")
     assessments = (
         Assessment.objects.filter(report=report)
         .select_related("indicator", "reply_institution")

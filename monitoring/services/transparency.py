@@ -17,15 +17,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring import attachments, search
+from monitoring import attachments, rules
 from monitoring.deadlines import Calendar, load_calendar
 from monitoring.files import CheckedFile
 from monitoring.models import (
     ANSWERED_STATUSES,
     Evidence,
-    EvidenceAttachment,
     EvidenceKind,
-    EvidenceStatus,
     Indicator,
     Institution,
     RequestStatus,
@@ -34,6 +32,7 @@ from monitoring.models import (
     Visibility,
 )
 from monitoring.partial_dates import PartialDate, partial_date_columns
+from monitoring.services.evidence import create_evidence
 from portal import audit
 from portal.models import Organisation, User
 
@@ -147,7 +146,7 @@ def record_answer(
     expected_version: int | None = None,
 ) -> TransparencyRequest:
     """Record what the institution answered (or that it did not), with the answer's files."""
-    if status not in RequestStatus.values or status == RequestStatus.PENDING:
+    if status not in rules.RECORDED_STATUSES:
         raise TransparencyError(_("Choose what the institution answered."))
     if status in ANSWERED_STATUSES and answered_on is None:
         raise TransparencyError(_("Give the date of the answer."))
@@ -155,6 +154,8 @@ def record_answer(
     try:
         with transaction.atomic():
             locked = _locked(request, actor, expected_version)
+            if not rules.request_transition_allowed(locked.status, status):
+                raise TransparencyError(_("This request was withdrawn and can no longer be changed."))
             if answered_on is not None and answered_on < locked.filed_on:
                 raise TransparencyError(_("The answer cannot be dated before the request was filed."))
             before = _answer_snapshot(locked)
@@ -180,6 +181,8 @@ def extend(*, request: TransparencyRequest, actor: User, expected_version: int |
         locked = _locked(request, actor, expected_version)
         if locked.extended_due_on is not None:
             raise TransparencyError(_("This request has already been extended."))
+        if not rules.can_extend(locked):
+            raise TransparencyError(_("Only a request still waiting for its answer can be extended."))
         locked.extended_due_on = load_calendar().add_working_days(locked.due_on, settings.TRANSPARENCY_EXTENSION_DAYS)
         return _save(
             locked, actor, "monitoring.transparency.extended", {"extended_due_on": [None, str(locked.extended_due_on)]}
@@ -197,6 +200,8 @@ def record_appeal(
 ) -> TransparencyRequest:
     with transaction.atomic():
         locked = _locked(request, actor, expected_version)
+        if not rules.can_appeal(locked):
+            raise TransparencyError(_("This request was withdrawn and can no longer be changed."))
         if filed_on < locked.filed_on:
             raise TransparencyError(_("The appeal cannot be dated before the request was filed."))
         before = _appeal_snapshot(locked)
@@ -208,8 +213,11 @@ def record_appeal(
 
 
 def withdraw(*, request: TransparencyRequest, actor: User) -> TransparencyRequest:
+    """The organisation withdrew a request still waiting for its answer (an answered one stays in the record)."""
     with transaction.atomic():
         locked = _locked(request, actor, None)
+        if not rules.can_withdraw(locked):
+            raise TransparencyError(_("Only a request still waiting for its answer can be withdrawn."))
         before = locked.status
         locked.status = RequestStatus.WITHDRAWN
         return _save(locked, actor, "monitoring.transparency.withdrawn", {"status": [before, RequestStatus.WITHDRAWN]})
@@ -219,53 +227,49 @@ def to_evidence(*, request: TransparencyRequest, actor: User) -> Evidence:
     """Turn an answered request into a draft of evidence: prefilled, with copies of the answer's files, linked back."""
     with transaction.atomic():
         locked = _locked(request, actor, None)
-        if locked.status not in ANSWERED_STATUSES:
+        if not rules.can_become_evidence(locked):
             raise TransparencyError(_("Only an answered request can become evidence."))
         indicators = list(locked.indicators.all())
         plan_id = indicators[0].plan_id if indicators else None
         if plan_id is None:
             raise TransparencyError(_("Link the request to at least one indicator first."))
         answered = locked.answered_on
-        evidence = Evidence.objects.create(
-            plan_id=plan_id,
-            organisation_id=locked.organisation_id,
-            submitted_by=actor,
-            status=EvidenceStatus.DRAFT,
-            kind=EvidenceKind.TRANSPARENCY_ANSWER,
-            title=_("Answer of %(institution)s to request %(folio)s")
-            % {"institution": locked.institution.code, "folio": locked.folio},
-            summary=(locked.answer_summary or "") + "\n\n" + _("Question asked:") + " " + locked.question,
-            **partial_date_columns(
-                source=PartialDate(answered.year, answered.month, answered.day) if answered else None,
-                start=PartialDate(answered.year) if answered else None,
-                end=None,
-            ),
-            language="es",
-            visibility=Visibility.PUBLIC if locked.is_public else Visibility.CONFIDENTIAL,
-            transparency_request=locked,
-        )
-        evidence.indicators.set([i for i in indicators if i.plan_id == plan_id])
-        evidence.institutions.set([locked.institution])
+        # Copies with the same bytes and hashes: the evidence keeps its chain of custody if the request changes.
+        copies = []
         for source in locked.attachments.all():
-            # A copy with the same bytes and hashes: the evidence keeps its chain of custody if the request changes.
-            copy = EvidenceAttachment(
-                evidence=evidence,
-                original_name=source.original_name,
-                content_type=source.content_type,
-                size=source.size,
-                sha256=source.sha256,
-                original_sha256=source.original_sha256,
-                uploaded_by=source.uploaded_by,
-            )
             with source.file.open("rb") as handle:
-                copy.file.save("upload", handle, save=False)
-            copy.save()
-        search.refresh([evidence.pk])
-        audit.record(
-            action="monitoring.evidence.created",
-            obj=evidence,
-            actor=actor,
-            changes={"transparency_request": [None, str(locked)]},
+                content = handle.read()
+            copies.append(
+                CheckedFile(
+                    name=source.original_name,
+                    content_type=source.content_type,
+                    content=content,
+                    sha256=source.sha256,
+                    original_sha256=source.original_sha256,
+                )
+            )
+        evidence = create_evidence(
+            organisation=locked.organisation,
+            author=actor,
+            fields={
+                "plan_id": plan_id,
+                "kind": EvidenceKind.TRANSPARENCY_ANSWER,
+                "title": _("Answer of %(institution)s to request %(folio)s")
+                % {"institution": locked.institution.code, "folio": locked.folio},
+                "summary": (locked.answer_summary or "") + "\n\n" + _("Question asked:") + " " + locked.question,
+                **partial_date_columns(
+                    source=PartialDate(answered.year, answered.month, answered.day) if answered else None,
+                    start=PartialDate(answered.year) if answered else None,
+                    end=None,
+                ),
+                "language": "es",
+                "visibility": Visibility.PUBLIC if locked.is_public else Visibility.CONFIDENTIAL,
+                "transparency_request": locked,
+                "indicators": [i for i in indicators if i.plan_id == plan_id],
+                "institutions": [locked.institution],
+            },
+            files=copies,
+            submit=False,
             reason="from a transparency request",
         )
         audit.record(
@@ -326,7 +330,7 @@ def public_records(today: dt.date | None = None) -> list[dict[str, Any]]:
     today = today or timezone.localdate()
     calendar = load_calendar()
     by_institution: dict[int, list[TransparencyRequest]] = defaultdict(list)
-    for r in TransparencyRequest.objects.filter(is_public=True).only(
+    for r in TransparencyRequest.objects.public().only(
         "institution_id", "status", "filed_on", "due_on", "extended_due_on", "answered_on"
     ):
         by_institution[r.institution_id].append(r)

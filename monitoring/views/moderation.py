@@ -68,7 +68,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     require_moderator(request.user)
     form = QueueFilterForm(request.GET or None)
     status = EvidenceStatus.SUBMITTED
-    items = Evidence.objects.exclude(status=EvidenceStatus.DRAFT)
+    items = Evidence.objects.ever_submitted()
     if form.is_valid():
         data = form.cleaned_data
         status = data["status"] or status
@@ -213,10 +213,7 @@ def _valid_uuids(values: list[str]) -> list[str]:
 def _mask_drafts(events: list[AuditEvent]) -> None:
     """Drafts are private to their organisation, moderators included: hide what their events recorded."""
     ids = {e.object_id for e in events if e.object_type == "monitoring.evidence"}
-    submitted = {
-        str(pk)
-        for pk in Evidence.objects.filter(pk__in=ids).exclude(status=EvidenceStatus.DRAFT).values_list("pk", flat=True)
-    }
+    submitted = {str(pk) for pk in Evidence.objects.filter(pk__in=ids).ever_submitted().values_list("pk", flat=True)}
     for event in events:
         if event.object_type == "monitoring.evidence" and event.object_id not in submitted:
             event.object_repr = _("(a draft)")

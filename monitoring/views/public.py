@@ -112,7 +112,8 @@ def indicator_detail(request: HttpRequest, plan_slug: str, code: str) -> HttpRes
     )
     history = indicator_history(rows, lang)
     requests = list(
-        TransparencyRequest.objects.filter(is_public=True, indicators=indicator)
+        TransparencyRequest.objects.public()
+        .filter(indicators=indicator)
         .select_related("institution")
         .order_by("-filed_on")
     )
@@ -230,7 +231,7 @@ def institution_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     roles = PlanInstitution.objects.filter(institution=institution).select_related("plan")
     public_requests = list(
-        TransparencyRequest.objects.filter(is_public=True, institution=institution).order_by("-filed_on", "-pk")
+        TransparencyRequest.objects.public().filter(institution=institution).order_by("-filed_on", "-pk")
     )
     record = institution_record(public_requests, timezone.localdate(), load_calendar()) if public_requests else None
     return render(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crispy_forms.helper import FormHelper
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from monitoring import attachments
+from monitoring import attachments, rules
 from monitoring.deadlines import load_calendar
 from monitoring.models import Plan, RequestStatus, TransparencyRequest
 from monitoring.permissions import get_public_request, get_request_for_member, get_transparency_file_for_user
@@ -40,7 +41,9 @@ def _annotate(requests: list[TransparencyRequest]) -> None:
         item.overdue = r.is_overdue(today)
         pending = r.status == RequestStatus.PENDING
         item.days_left = calendar.working_days_between(today, r.effective_due_on) if pending else None
-        item.due_soon = not item.overdue and item.days_left is not None and item.days_left <= 5
+        # The same threshold as the reminder e-mail (send_transparency_reminders).
+        soon = item.days_left is not None and item.days_left <= settings.TRANSPARENCY_REMINDER_DAYS
+        item.due_soon = not item.overdue and soon
 
 
 @never_cache
@@ -119,6 +122,7 @@ def request_detail(request: HttpRequest, uuid: str) -> HttpResponse:
         },
         filed_on=item.filed_on,
         oversized=oversized,
+        existing=list(item.attachments.all()),
     )
     appeal_form = AppealForm(
         request.POST if action == "appeal" else None,
@@ -169,6 +173,8 @@ def request_detail(request: HttpRequest, uuid: str) -> HttpResponse:
             return redirect("monitoring:evidence_edit", uuid=evidence.uuid)
     except svc.TransparencyError as exc:
         messages.error(request, exc.message)
+        if action not in ("answer", "appeal"):  # a one-shot action has nothing typed to keep: back to the page
+            return redirect(item.get_absolute_url())
         answer_form.save_failed = action == "answer"
     answer_form.helper = _helper()  # type: ignore[attr-defined]
     appeal_form.helper = _helper()  # type: ignore[attr-defined]
@@ -183,6 +189,7 @@ def request_detail(request: HttpRequest, uuid: str) -> HttpResponse:
             "attachments": item.attachments.all(),
             "indicators": item.indicators.select_related("plan"),
             "evidence": item.evidence.all(),
+            "can": rules.request_actions(item),
         },
     )
 

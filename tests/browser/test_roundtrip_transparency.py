@@ -266,6 +266,7 @@ def test_an_answer_with_its_date_summary_and_pdf_reopens_as_saved_and_an_untouch
             "status": "partial",
             "answered_on": "2025-06-20",
             "summary": ANSWER_SUMMARY,
+            "strip_metadata": [],
         }
     )
     expect(facts(page, words["summary"])).to_have_text(ANSWER_SUMMARY.replace("\n", ""))

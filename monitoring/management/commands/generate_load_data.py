@@ -255,9 +255,8 @@ class Command(BaseCommand):
     def reports(self, count: int, people: list[tuple[Organisation, User, User]]) -> None:
         rng = self.rng
         public = list(
-            Evidence.objects.filter(
-                status="approved", visibility="public", period_start__year__gte=2021, period_end__year__lte=2024
-            )
+            Evidence.objects.public()
+            .filter(period_start__year__gte=2021, period_end__year__lte=2024)
             .order_by("pk")
             .values_list("pk", flat=True)[:5000]
         )
