@@ -26,6 +26,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from portal.errors import DomainError
+
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
@@ -57,12 +59,8 @@ MAX_ZIP_RATIO = 100  # uncompressed / compressed
 MAX_ZIP_UNCOMPRESSED = 200 * 1024 * 1024
 
 
-class FileRejected(Exception):
+class FileRejected(DomainError):
     """The file cannot be accepted; ``message`` says why, in the user's language."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

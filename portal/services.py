@@ -12,14 +12,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import audit
+from portal.errors import DomainError
 from portal.mail import queue_mail
 from portal.models import Invitation, Membership, Organisation, User
 
 
-class AccountError(Exception):
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+class AccountError(DomainError):
+    """A rule of this workflow refused the change."""
 
 
 def hash_token(token: str) -> str:

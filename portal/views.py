@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from portal import audit, services
 from portal.forms import AcceptInvitationForm, InvitationForm, ProfileForm
+from portal.http import AuthenticatedHttpRequest
 from portal.middleware import error_page
 from portal.models import User
 from portal.permissions import is_moderator
@@ -97,7 +98,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 @recent_login_required
-def invitation_create(request: HttpRequest) -> HttpResponse:
+def invitation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_moderator(request.user):
         raise Http404
     form = InvitationForm(request.POST or None, initial={"language": translation.get_language()})
@@ -112,7 +113,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
             organisation=data["organisation"],
             role=data["role"],
             language=data["language"],
-            inviter=request.user,  # type: ignore[arg-type]
+            inviter=request.user,
             accept_url_for=accept_url,
         )
         messages.success(

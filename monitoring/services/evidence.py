@@ -28,6 +28,7 @@ from monitoring.models import (
     transition_allowed,
 )
 from portal import audit
+from portal.errors import DomainError, StaleVersion
 from portal.fields import plain_decimal
 from portal.models import Organisation, User
 
@@ -51,15 +52,11 @@ TRACKED_FIELDS = [
 TRACKED_M2M = ["indicators", "regions", "institutions"]
 
 
-class EvidenceError(Exception):
+class EvidenceError(DomainError):
     """A domain rule refused the change; ``message`` is shown to the user."""
 
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
-
-class StaleEdit(EvidenceError):
+class StaleEdit(EvidenceError, StaleVersion):
     """Someone saved the item after this user opened it."""
 
 

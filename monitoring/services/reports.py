@@ -32,6 +32,7 @@ from monitoring.models import (
     ReportVersionIndicator,
 )
 from portal import audit
+from portal.errors import DomainError, StaleVersion
 from portal.models import Organisation, User
 from portal.permissions import reviewer_organisation_ids
 
@@ -48,13 +49,11 @@ ASSESSMENT_FIELDS = [
 ]
 
 
-class ReportError(Exception):
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+class ReportError(DomainError):
+    """A rule of this workflow refused the change."""
 
 
-class StaleAssessment(ReportError):
+class StaleAssessment(ReportError, StaleVersion):
     """Another reviewer saved this assessment first; ``current`` is what she saved."""
 
     def __init__(self, message: str, current: Assessment):

@@ -34,13 +34,12 @@ from monitoring.models import (
 from monitoring.partial_dates import PartialDate, partial_date_columns
 from monitoring.services.evidence import create_evidence
 from portal import audit
+from portal.errors import DomainError
 from portal.models import Organisation, User
 
 
-class TransparencyError(Exception):
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+class TransparencyError(DomainError):
+    """A rule of this workflow refused the change."""
 
 
 def _check_member(organisation_id: int, actor: User) -> None:

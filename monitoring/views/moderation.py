@@ -24,6 +24,7 @@ from monitoring.models import Evidence, EvidenceKind, EvidenceStatus, Indicator,
 from monitoring.permissions import get_evidence_for_moderator, require_moderator
 from monitoring.services import moderation
 from monitoring.services.evidence import EvidenceError
+from portal.http import AuthenticatedHttpRequest
 from portal.models import AuditEvent, Organisation
 from portal.widgets import DateInput
 
@@ -111,7 +112,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def item(request: HttpRequest, uuid: str) -> HttpResponse:
+def item(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     evidence = get_evidence_for_moderator(request.user, uuid)
     if request.method == "POST":
         decision = request.POST.get("decision", "")
@@ -122,7 +123,7 @@ def item(request: HttpRequest, uuid: str) -> HttpResponse:
         try:
             evidence = moderation.decide(
                 evidence=evidence,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 decision=decision,
                 reason=request.POST.get("reason", ""),
                 expected_version=expected,
@@ -175,13 +176,13 @@ def _item_context(evidence: Evidence, request: HttpRequest) -> dict[str, object]
 
 @login_required
 @require_POST
-def bulk_approve(request: HttpRequest) -> HttpResponse:
+def bulk_approve(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_moderator(request.user)
     uuids = request.POST.getlist("items")[:QUEUE_PAGE]
     approved, refused = 0, []
     for evidence in Evidence.objects.filter(uuid__in=_valid_uuids(uuids)):
         try:
-            moderation.approve_evidence(evidence=evidence, moderator=request.user)  # type: ignore[arg-type]
+            moderation.approve_evidence(evidence=evidence, moderator=request.user)
             approved += 1
         except EvidenceError as exc:
             refused.append(f"“{evidence.title}”: {exc.message}")

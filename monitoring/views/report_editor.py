@@ -21,6 +21,7 @@ from monitoring.presentation import citations, present
 from monitoring.report_forms import AssessmentForm, PublicationRequestForm, ReportForm
 from monitoring.services import reports as report_service
 from portal.fields import plain_decimal
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import reviewer_organisation_ids
 from portal.two_factor import recent_login_required
 
@@ -50,13 +51,13 @@ def workspace(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_reviewer(request)
     form = ReportForm(request.POST or None, initial={"organisations": list(reviewer_organisation_ids(request.user))})
     if request.method == "POST" and form.is_valid():
         try:
             report = report_service.create_report(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 organisations=form.cleaned_data["organisations"],
                 fields=form.report_fields(),
             )
@@ -71,14 +72,14 @@ def create(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def edit(request: HttpRequest, uuid: str) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     report = get_report_for_reviewer(request.user, uuid)
     form = _texts_form(report, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             report = report_service.update_report(
                 report=report,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 fields=form.report_fields(),
                 expected_version=attachments.version_from(request.POST.get("version")),
             )
@@ -132,7 +133,7 @@ def _edit_page(
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def pillar(request: HttpRequest, uuid: str, code: str) -> HttpResponse:
+def pillar(request: AuthenticatedHttpRequest, uuid: str, code: str) -> HttpResponse:
     report = get_report_for_reviewer(request.user, uuid)
     pillar_obj = Pillar.objects.filter(plan=report.plan, code=code).first()
     if pillar_obj is None:
@@ -144,7 +145,7 @@ def pillar(request: HttpRequest, uuid: str, code: str) -> HttpResponse:
         .order_by("-indicator__is_official", "indicator__position")
     )
     candidates = list(
-        report_service.citable_evidence(report=report, user=request.user, indicators=[a.indicator for a in assessments])  # type: ignore[arg-type]
+        report_service.citable_evidence(report=report, user=request.user, indicators=[a.indicator for a in assessments])
         .select_related("organisation")
         .prefetch_related("indicators")
         .order_by("period_start", "title")
@@ -178,7 +179,7 @@ def pillar(request: HttpRequest, uuid: str, code: str) -> HttpResponse:
             try:
                 report_service.save_assessment(
                     assessment=assessment,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     fields=form.assessment_fields(),
                     cited=form.cited_evidence(),
                     expected_version=form.cleaned_data["version"],
@@ -228,7 +229,7 @@ def preview(request: HttpRequest, uuid: str) -> HttpResponse:
 @login_required
 @require_POST
 @recent_login_required
-def publication(request: HttpRequest, uuid: str) -> HttpResponse:
+def publication(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     report = get_report_for_reviewer(request.user, uuid)
     action = request.POST.get("action")
     try:
@@ -240,16 +241,16 @@ def publication(request: HttpRequest, uuid: str) -> HttpResponse:
                 return _edit_page(request, report, _texts_form(report), form)
             report_service.request_publication(
                 report=report,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 change_note=form.cleaned_data["change_note"],
                 public_from=form.cleaned_data["public_from"],
             )
             messages.success(request, _("Publication requested. Another reviewer must approve it."))
         elif action == "cancel":
-            report_service.cancel_publication_request(report=report, actor=request.user)  # type: ignore[arg-type]
+            report_service.cancel_publication_request(report=report, actor=request.user)
             messages.info(request, _("Publication request withdrawn."))
         elif action == "approve":
-            version = report_service.approve_publication(report=report, actor=request.user)  # type: ignore[arg-type]
+            version = report_service.approve_publication(report=report, actor=request.user)
             messages.success(request, _("Version %(number)s published.") % {"number": version.number})
         else:
             raise Http404

@@ -22,6 +22,7 @@ from monitoring.models import Plan, RequestStatus, TransparencyRequest
 from monitoring.permissions import get_public_request, get_request_for_member, get_transparency_file_for_user
 from monitoring.services import transparency as svc
 from monitoring.transparency_forms import AnswerForm, AppealForm, FileRequestForm
+from portal.http import AuthenticatedHttpRequest
 from portal.permissions import organisations_of
 
 
@@ -69,7 +70,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def request_create(request: HttpRequest) -> HttpResponse:
+def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organisations = list(organisations_of(request.user))
     if not organisations:
         raise Http404
@@ -83,7 +84,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
         try:
             created = svc.file_requests(
                 organisation=chosen,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 question=form.cleaned_data["question"],
                 filed_on=form.cleaned_data["filed_on"],
                 folios=form.cleaned_data["folios"],
@@ -107,7 +108,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def request_detail(request: HttpRequest, uuid: str) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     item = get_request_for_member(request.user, uuid)
     action = request.POST.get("action") if request.method == "POST" else None
     oversized = [name for _field, name in getattr(request, "oversized_uploads", [])]
@@ -138,7 +139,7 @@ def request_detail(request: HttpRequest, uuid: str) -> HttpResponse:
         if action == "answer" and answer_form.is_valid():
             svc.record_answer(
                 request=item,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 status=answer_form.cleaned_data["status"],
                 answered_on=answer_form.cleaned_data["answered_on"],
                 summary=answer_form.cleaned_data["summary"],
@@ -150,7 +151,7 @@ def request_detail(request: HttpRequest, uuid: str) -> HttpResponse:
         if action == "appeal" and appeal_form.is_valid():
             svc.record_appeal(
                 request=item,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 filed_on=appeal_form.cleaned_data["appeal_filed_on"],
                 outcome=appeal_form.cleaned_data["appeal_outcome"],
                 outcome_on=appeal_form.cleaned_data["appeal_outcome_on"],
@@ -160,15 +161,15 @@ def request_detail(request: HttpRequest, uuid: str) -> HttpResponse:
             return redirect(item.get_absolute_url())
         if action == "extend":
             version = attachments.version_from(request.POST.get("version"))
-            svc.extend(request=item, actor=request.user, expected_version=version)  # type: ignore[arg-type]
+            svc.extend(request=item, actor=request.user, expected_version=version)
             messages.success(request, _("Extension recorded; the due date moved."))
             return redirect(item.get_absolute_url())
         if action == "withdraw":
-            svc.withdraw(request=item, actor=request.user)  # type: ignore[arg-type]
+            svc.withdraw(request=item, actor=request.user)
             messages.success(request, _("Request marked as withdrawn."))
             return redirect(item.get_absolute_url())
         if action == "evidence":
-            evidence = svc.to_evidence(request=item, actor=request.user)  # type: ignore[arg-type]
+            evidence = svc.to_evidence(request=item, actor=request.user)
             messages.success(request, _("A draft of evidence was created from the answer. Check it and submit it."))
             return redirect("monitoring:evidence_edit", uuid=evidence.uuid)
     except svc.TransparencyError as exc:

@@ -31,6 +31,7 @@ from monitoring.permissions import (
 from monitoring.services import evidence as evidence_service
 from monitoring.services import moderation
 from monitoring.services.evidence import EvidenceError
+from portal.http import AuthenticatedHttpRequest
 from portal.models import AuditEvent
 from portal.permissions import is_moderator, organisations_of
 
@@ -98,7 +99,7 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def evidence_create(request: HttpRequest) -> HttpResponse:
+def evidence_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not organisations_of(request.user).exists():
         messages.error(request, _("You need to belong to an organisation to log evidence."))
         return redirect("monitoring:evidence_list")
@@ -114,7 +115,7 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
         try:
             evidence = evidence_service.create_evidence(
                 organisation=organisation,
-                author=request.user,  # type: ignore[arg-type]
+                author=request.user,
                 fields=form.evidence_fields(),
                 files=form.checked_files,
                 submit=form.submitting,
@@ -139,7 +140,7 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def evidence_edit(request: HttpRequest, uuid: str) -> HttpResponse:
+def evidence_edit(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     evidence = get_evidence_for_member(request.user, uuid)
     if not evidence.is_editable:
         messages.info(request, _("This item has been submitted and is read-only until a moderator asks for changes."))
@@ -154,7 +155,7 @@ def evidence_edit(request: HttpRequest, uuid: str) -> HttpResponse:
         try:
             evidence = evidence_service.update_evidence(
                 evidence=evidence,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 fields=form.evidence_fields(),
                 files=form.checked_files,
                 expected_version=expected,
@@ -223,12 +224,12 @@ def evidence_detail(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def evidence_submit(request: HttpRequest, uuid: str) -> HttpResponse:
+def evidence_submit(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     evidence = get_evidence_for_member(request.user, uuid)
     try:
         evidence_service.submit_evidence(
             evidence=evidence,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             expected_version=attachments.version_from(request.POST.get("version")),
             note=request.POST.get("note", "")[:2000],
         )
@@ -241,12 +242,12 @@ def evidence_submit(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def evidence_withdraw(request: HttpRequest, uuid: str) -> HttpResponse:
+def evidence_withdraw(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     evidence = get_evidence_for_member(request.user, uuid)
     try:
         moderation.withdraw_evidence(
             evidence=evidence,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             reason=request.POST.get("reason", ""),
             expected_version=attachments.version_from(request.POST.get("version")),
         )
@@ -259,10 +260,10 @@ def evidence_withdraw(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def evidence_delete(request: HttpRequest, uuid: str) -> HttpResponse:
+def evidence_delete(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     evidence = get_evidence_for_member(request.user, uuid)
     try:
-        evidence_service.delete_draft(evidence=evidence, actor=request.user)  # type: ignore[arg-type]
+        evidence_service.delete_draft(evidence=evidence, actor=request.user)
     except evidence_service.EvidenceError as exc:
         messages.error(request, exc.message)
         return redirect(evidence.get_absolute_url())
@@ -278,11 +279,11 @@ def attachment_download(request: HttpRequest, uuid: str) -> FileResponse:
 
 @login_required
 @require_POST
-def attachment_remove(request: HttpRequest, uuid: str) -> HttpResponse:
+def attachment_remove(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     attachment = get_attachment_for_user(request.user, uuid)
     evidence = get_evidence_for_member(request.user, attachment.evidence.uuid)
     try:
-        evidence_service.remove_attachment(attachment=attachment, actor=request.user)  # type: ignore[arg-type]
+        evidence_service.remove_attachment(attachment=attachment, actor=request.user)
     except evidence_service.EvidenceError as exc:
         messages.error(request, exc.message)
     else:
