@@ -20,6 +20,7 @@ from monitoring import notifications
 from monitoring.models import EntryKind, Evidence, EvidenceStatus, ModerationEntry, transition_allowed
 from monitoring.services.evidence import EvidenceError
 from portal import audit
+from portal.fields import normalize_newlines
 from portal.models import User
 from portal.permissions import is_moderator, organisations_of
 
@@ -60,8 +61,8 @@ def _last_decision(evidence: Evidence) -> ModerationEntry | None:
 
 def _decide(*, evidence: Evidence, actor: User, decision: str, reason: str, expected_version: int | None) -> Evidence:
     rule = DECISIONS[decision]
-    # Browsers send a textarea's line breaks as CRLF; keep them as typed (LF), and count them as the box does.
-    reason = (reason or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    # Count line breaks as the box does (one character each), not as the browser sends them.
+    reason = normalize_newlines(reason or "").strip()
     if rule.needs_reason and not reason:
         raise EvidenceError(_("Give a reason: the submitter will read it."))
     if len(reason) > MAX_REASON:
