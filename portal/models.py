@@ -208,8 +208,8 @@ class MailStatus(models.TextChoices):
 class OutgoingMail(models.Model):
     """The outbox: mail is written in the same transaction as the change it reports, and delivered after commit.
 
-    A mail server that fails never loses a decision: the row stays pending and
-    `manage.py send_queued_mail` (run by a scheduler or a worker) retries it.
+    A mail server that fails never loses a decision: the row stays pending with the time of its next attempt, and
+    the delivery task (``portal.tasks.deliver_mail``, re-enqueued by the outbox sweep) retries it; see portal/mail.py.
     """
 
     to = models.EmailField(_("to"))
@@ -222,12 +222,20 @@ class OutgoingMail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mail")
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=MailStatus.values), name="outgoingmail_status_valid")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "created_at"],
+                name="outgoingmail_pending_due",
+                condition=models.Q(status="pending"),
+            )
         ]
 
     def __str__(self) -> str:

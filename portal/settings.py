@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -280,8 +281,64 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
-# Throttling counts live in the cache: per process by default; point CACHE_URL-like settings at Redis to share them.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# ----------------------------------------------------------------------------- shared cache and background work
+# REDIS_URL (e.g. redis://127.0.0.1:6379/0) selects Django's built-in RedisCache: the anonymous page cache, every
+# throttle (API, login) and the coalescing flags of background rebuilds are then shared by all web processes.
+# Keys are prefixed with CACHE_KEY_PREFIX (default "obs1325") and Django's version number ("obs1325:1:…"); each
+# entry carries its own expiry (page cache: CACHE_PAGE_SECONDS; throttles: their window). Without REDIS_URL each
+# process keeps its own LocMem cache, which is right for `make run` and the tests, wrong for several processes.
+REDIS_URL = env_str("REDIS_URL", default="")
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", default="obs1325")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "TIMEOUT": 3600,
+            # A Redis that does not answer within a second is treated as down (see portal/cache.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+
+# Celery (portal/celery.py): the broker defaults to REDIS_URL. Without a broker every task runs eagerly, in the
+# process that enqueues it, right after the transaction commits — `make run` and the tests need no worker.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks record their outcome in the database (outbox rows, stored files), not in a result backend.
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged after it ran: a worker killed mid-task leaves it to run again (every task is idempotent).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers an unacknowledged task after this many seconds; longer than the slowest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A request that enqueues work never waits long for a broker that is down: two quick retries, then the sweep.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+CELERY_TIMEZONE = env_str("TIME_ZONE", default="America/Mexico_City")
+# The one schedule (celery beat). Each entry is a task that is safe to run at any time, any number of times.
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "portal.tasks.sweep_outbox", "schedule": 60.0},
+    "outbox-purge": {"task": "portal.tasks.purge_outbox", "schedule": crontab(hour=3, minute=30)},
+    "clear-sessions": {"task": "portal.tasks.clear_sessions", "schedule": crontab(hour=3, minute=45)},
+    "moderation-digest": {"task": "monitoring.tasks.send_moderation_digest", "schedule": crontab(hour=8, minute=0)},
+    "transparency-reminders": {
+        "task": "monitoring.tasks.send_transparency_reminders",
+        "schedule": crontab(hour=8, minute=15),
+    },
+    "published-files": {"task": "monitoring.tasks.sweep_published_files", "schedule": crontab(minute="*/15")},
+}
+# Outbox delivery: exponential backoff from MAIL_RETRY_BASE_SECONDS, given up after MAIL_MAX_AGE_HOURS.
+MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)
+MAIL_MAX_AGE_HOURS = env_int("MAIL_MAX_AGE_HOURS", 48)
+# Delivered mail is deleted from the outbox after this many days (it holds addresses and message bodies).
+MAIL_KEEP_DAYS = env_int("MAIL_KEEP_DAYS", 30)
 
 # Transparency requests: legal answer period and extension, in working days (the law changed in 2025).
 TRANSPARENCY_ANSWER_DAYS = env_int("TRANSPARENCY_ANSWER_DAYS", 20)
