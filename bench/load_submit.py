@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.cookiejar
+import json
 import os
 import re
 import statistics
@@ -254,8 +255,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    import json
-
     ack_file = Path(media) / "acked.json"
     ack_file.write_text(json.dumps(acked))
     verify = subprocess.run(

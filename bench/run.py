@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
+import json
 import os
 import platform
 import re
@@ -150,8 +151,6 @@ print(json.dumps(out))
 
 
 def query_counts(paths: list[str]) -> dict[str, int]:
-    import json
-
     result = subprocess.run(
         [PY, "manage.py", "shell", "-c", QUERY_COUNT],
         cwd=ROOT,
@@ -267,7 +266,11 @@ def main() -> None:
             conn.getresponse().read()
             conn.close()
             lat.append((time.perf_counter() - started) * 1000)
-        # CSV of all public evidence
+        # CSV of all public evidence: generated in the background (timed here by the same code the task runs),
+        # then served from storage.
+        started = time.perf_counter()
+        run("rebuild_published_files", "--force")
+        csv_build = time.perf_counter() - started
         reset_peak(pid)
         before = peak_kib(pid)
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=300)
@@ -280,12 +283,16 @@ def main() -> None:
         csv_total = time.perf_counter() - started
         csv_peak = peak_kib(pid)
         conn.close()
-        # PDF of the 500-citation report, generated once
-        subprocess.run(["find", str(ROOT / "media" / "reports"), "-name", "v2-es.pdf", "-delete"], check=False)
+        # PDF of the 500-citation report: generated at publication (timed through the same code), then served.
+        lookup = "from monitoring.models import ReportVersion as V; print(V.objects.get(report__slug='load-report-0', number=2).pk)"
+        version_id = run("shell", "-c", lookup).strip().splitlines()[-1]
+        started = time.perf_counter()
+        run("rebuild_published_files", "--pdfs", version_id)
+        pdf_time = time.perf_counter() - started
         reset_peak(pid)
         started = time.perf_counter()
         status, pdf, _t, _h = fetch("/es/reports/load-report-0/v2/download.pdf")
-        pdf_time = time.perf_counter() - started
+        pdf_serve = time.perf_counter() - started
         pdf_peak = peak_kib(pid)
         weights = {
             path: page_weight(path)
@@ -306,8 +313,8 @@ def main() -> None:
     lat.sort()
     extra = [
         f"- report version page, uncached (20 single requests that miss the page cache): p50 {statistics.median(lat):.0f} ms, p95 {lat[int(0.95 * len(lat))]:.0f} ms",
-        f"- CSV of all public evidence: {size / 1e6:.1f} MB, first byte {ttfb * 1000:.0f} ms, whole file {csv_total:.1f} s, worker peak {before / 1024:.0f} → {csv_peak / 1024:.0f} MiB",
-        f"- PDF of the 500-citation report (first generation): HTTP {status}, {len(pdf) / 1e6:.2f} MB, {pdf_time:.1f} s, worker peak {pdf_peak / 1024:.0f} MiB",
+        f"- CSV of all public evidence (a stored file): {size / 1e6:.1f} MB, generated in the background in {csv_build:.1f} s (both languages, COPY on PostgreSQL), served: first byte {ttfb * 1000:.0f} ms, whole file {csv_total:.2f} s, worker peak {before / 1024:.0f} → {csv_peak / 1024:.0f} MiB",
+        f"- PDF of the 500-citation report: generated at publication in {pdf_time:.1f} s (both languages, in the background), served: HTTP {status}, {len(pdf) / 1e6:.2f} MB in {pdf_serve:.2f} s, worker peak {pdf_peak / 1024:.0f} MiB",
     ]
     for path, (weight, external) in weights.items():
         extra.append(

@@ -164,7 +164,7 @@ class EvidenceAdmin(admin.ModelAdmin):
         approved = 0
         for evidence in queryset.filter(status="submitted"):
             try:
-                approve_evidence(evidence=evidence, moderator=request.user)  # type: ignore[arg-type]
+                approve_evidence(evidence=evidence, actor=request.user)  # type: ignore[arg-type]
                 approved += 1
             except EvidenceError as exc:
                 self.message_user(request, f"{evidence}: {exc.message}", level=messages.ERROR)

@@ -6,12 +6,13 @@ import logging
 import uuid
 from typing import Any
 
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import models
 from django.http import FileResponse
 
 from monitoring.files import CheckedFile
+from portal import storage
 from portal.models import User
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,9 @@ def store(model: type[models.Model], checked: CheckedFile, actor: User, stored: 
         **parent,
     )
     # A random, meaningless stored name whatever the model's upload_to does with it; the original name is for display.
-    attachment.file.save(uuid.uuid4().hex, ContentFile(checked.content), save=False)
+    # The storage backend reads the file object in chunks (local disk) or streams it in one PUT (S3).
+    name = uuid.uuid4().hex
+    attachment.file.save(name, File(checked.open(), name=name), save=False)
     stored.append(str(attachment.file.name))
     attachment.save()
     return attachment
@@ -47,22 +50,21 @@ def discard(names: list[str]) -> None:
 
 def download(attachment: Any) -> FileResponse:
     """Serve a stored file that a permission getter returned: as a download, with its real type, never cached,
-    never sniffed, and sandboxed should a browser render it anyway."""
+    never sniffed, and sandboxed should a browser render it anyway.
+
+    The bytes stream from the storage backend through this response (from an S3 bucket too: the bucket is never
+    exposed, not even as a signed URL). The object is opened here, so a storage that does not answer raises in
+    the view (``portal.storage.serves_files`` turns that into a 503 page) rather than halfway through the body.
+    """
+    handle, size = storage.open_stream(attachment.file.name)
     response = FileResponse(
-        attachment.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
+    response["Content-Length"] = str(size)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-def version_from(value: object) -> int:
-    """The edit version a form sent back (0 when missing or malformed, which never matches a real version)."""
-    try:
-        return int(str(value or ""))
-    except ValueError:
-        return 0

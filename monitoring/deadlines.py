@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from monitoring.models import Holiday, SuspensionPeriod
+
 
 @dataclass(frozen=True)
 class Calendar:
@@ -47,8 +49,6 @@ class Calendar:
 
 def load_calendar(years: Iterable[int] | None = None) -> Calendar:
     """The calendar from the database (two queries)."""
-    from monitoring.models import Holiday, SuspensionPeriod
-
     holidays = Holiday.objects.all()
     if years is not None:
         holidays = holidays.filter(date__year__in=list(years))

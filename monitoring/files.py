@@ -4,19 +4,30 @@ The type is decided from the content (magic numbers and structure), never from t
 name or the browser's claim; the name's extension must agree with the content.
 Images are re-encoded so that EXIF/GPS and other metadata are gone. Every file's
 SHA-256 is computed, as uploaded and as stored, for the chain of custody.
+
+Everything reads files in chunks from file objects, never whole into memory: Django keeps uploads over
+FILE_UPLOAD_MAX_MEMORY_SIZE on disk, hashing and sniffing read them in CHUNK-sized pieces (the type from the
+first and last few kilobytes, zip archives through their central directory), cleaned documents are written to
+a spooled temporary file, and storing streams the file object to the storage backend. Only Pillow (the decoded
+image) and pypdf (the PDF's objects, when metadata is removed) need more, because they cannot work otherwise.
 """
 
 from __future__ import annotations
 
+import codecs
+import copy
 import csv
 import hashlib
 import io
+import shutil
+import tempfile
 import unicodedata
 import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
+from typing import IO
 
 import filetype
 from django.conf import settings
@@ -57,6 +68,9 @@ MAX_IMAGE_PIXELS = 40_000_000  # 40 megapixels: larger is refused as a possible 
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 MAX_ZIP_RATIO = 100  # uncompressed / compressed
 MAX_ZIP_UNCOMPRESSED = 200 * 1024 * 1024
+CHUNK = 64 * 1024  # what is read at a time when hashing, sniffing, copying
+SPOOL_IN_MEMORY = 1024 * 1024  # cleaned files larger than this are spooled to a temporary file on disk
+CSV_HEAD_CHARACTERS = 200_000  # a CSV's markup and row checks read this much of its text
 
 
 class FileRejected(DomainError):
@@ -65,15 +79,65 @@ class FileRejected(DomainError):
 
 @dataclass(frozen=True)
 class CheckedFile:
+    """A file that passed the checks. ``file`` holds the content to store: the upload's own file object when
+    nothing was changed, else a spooled temporary file with the re-encoded or cleaned content."""
+
     name: str
     content_type: str
-    content: bytes
+    file: IO[bytes]
+    size: int
     sha256: str
     original_sha256: str
 
+    def open(self) -> IO[bytes]:
+        """The content from its first byte, to be read in chunks."""
+        self.file.seek(0)
+        return self.file
+
     @property
-    def size(self) -> int:
-        return len(self.content)
+    def content(self) -> bytes:
+        """The whole content in memory: for tests and small files; the pipeline reads ``open()`` in chunks."""
+        return self.open().read()
+
+
+def spool() -> IO[bytes]:
+    """A temporary file that stays in memory while small and moves to disk beyond SPOOL_IN_MEMORY."""
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, dir=settings.FILE_UPLOAD_TEMP_DIR)
+
+
+def _disk_file() -> IO[bytes]:
+    return tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
+
+
+def spooled_copy(source: IO[bytes]) -> IO[bytes]:
+    """A seekable copy of a stream (e.g. a file read from storage), made in chunks."""
+    target = spool()
+    shutil.copyfileobj(source, target, CHUNK)
+    target.seek(0)
+    return target
+
+
+def digest(source: IO[bytes]) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a seekable file, read in chunks from its first byte."""
+    source.seek(0)
+    sha = hashlib.sha256()
+    size = 0
+    while chunk := source.read(CHUNK):
+        sha.update(chunk)
+        size += len(chunk)
+    source.seek(0)
+    return sha.hexdigest(), size
+
+
+def _head(source: IO[bytes], length: int) -> bytes:
+    source.seek(0)
+    return source.read(length)
+
+
+def _tail(source: IO[bytes], length: int) -> bytes:
+    end = source.seek(0, io.SEEK_END)
+    source.seek(max(0, end - length))
+    return source.read(length)
 
 
 def clean_filename(name: str) -> str:
@@ -117,25 +181,21 @@ def inspect_upload(upload: UploadedFile) -> CheckedFile:
         raise FileRejected(_("“%(name)s” is empty.") % {"name": name})
     if size > settings.MAX_UPLOAD_FILE_SIZE:
         raise FileRejected(too_large_message(name))
-    upload.seek(0)
-    content = upload.read()
-    original_sha256 = hashlib.sha256(content).hexdigest()
-    content_type = sniff(content, name)
+    # The upload's own file object: on disk beyond FILE_UPLOAD_MAX_MEMORY_SIZE (TemporaryUploadedFile).
+    source: IO[bytes] = upload.file  # type: ignore[assignment]
+    original_sha256, size = digest(source)
+    content_type = sniff(source, name)
     ext = _extension(name)
     if ext not in EXTENSIONS[content_type]:
         raise FileRejected(
             _("“%(name)s” is named .%(ext)s but its content is a %(kind)s file. Rename it or choose the right file.")
             % {"name": name, "ext": ext or "?", "kind": _describe(content_type)}
         )
-    if content_type in IMAGE_FORMATS:
-        content = reencode_image(content, IMAGE_FORMATS[content_type], name)
-    return CheckedFile(
-        name=name,
-        content_type=content_type,
-        content=content,
-        sha256=hashlib.sha256(content).hexdigest(),
-        original_sha256=original_sha256,
-    )
+    if content_type not in IMAGE_FORMATS:
+        return CheckedFile(name, content_type, source, size, sha256=original_sha256, original_sha256=original_sha256)
+    cleaned = reencode_image(source, IMAGE_FORMATS[content_type], name)
+    sha256, cleaned_size = digest(cleaned)
+    return CheckedFile(name, content_type, cleaned, cleaned_size, sha256=sha256, original_sha256=original_sha256)
 
 
 def check_uploads(
@@ -194,30 +254,33 @@ def unsupported(name: str) -> FileRejected:
     )
 
 
-def sniff(content: bytes, name: str) -> str:
-    """Decide the type from the bytes. Raise FileRejected for anything else, corrupt or dangerous."""
-    guess = filetype.guess(content[:8192])
+def sniff(source: IO[bytes], name: str) -> str:
+    """Decide the type from the content (a seekable file). Raise FileRejected for anything else, corrupt or
+    dangerous. Reads the first and last few kilobytes, a zip's directory, or a CSV's text in chunks."""
+    head = _head(source, 8192)
+    guess = filetype.guess(head)
     mime = guess.mime if guess else None
-    if content.startswith(b"%PDF-"):
-        if b"%%EOF" not in content[-2048:]:
+    if head.startswith(b"%PDF-"):
+        if b"%%EOF" not in _tail(source, 2048):
             raise FileRejected(_("“%(name)s” looks like a PDF but is damaged or incomplete.") % {"name": name})
         return PDF
     if mime in (PNG, JPEG, WEBP):
         return mime
-    if content.startswith(b"PK\x03\x04"):
-        return sniff_zip(content, name)
+    if head.startswith(b"PK\x03\x04"):
+        return sniff_zip(source, name)
     if mime is not None:
         # An executable, archive, audio, video or other binary type, whatever its name says.
         raise unsupported(name)
     if _extension(name) == "csv":
-        check_csv(content, name)
+        check_csv(source, name)
         return CSV
     raise unsupported(name)
 
 
-def sniff_zip(content: bytes, name: str) -> str:
+def sniff_zip(source: IO[bytes], name: str) -> str:
+    source.seek(0)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
+        archive = zipfile.ZipFile(source)  # reads the central directory only; the caller's file stays open
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
         raise FileRejected(_("“%(name)s” is damaged and cannot be opened.") % {"name": name}) from exc
@@ -229,7 +292,11 @@ def sniff_zip(content: bytes, name: str) -> str:
         )
     names = {m.filename for m in members}
     if "mimetype" in names:
-        declared = archive.read("mimetype").decode("ascii", "replace").strip()
+        try:
+            with archive.open("mimetype") as member:
+                declared = member.read(200).decode("ascii", "replace").strip()
+        except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError) as exc:
+            raise FileRejected(_("“%(name)s” is damaged and cannot be opened.") % {"name": name}) from exc
         if declared in (ODT, ODS):
             return declared
     if "[Content_Types].xml" in names:
@@ -240,16 +307,41 @@ def sniff_zip(content: bytes, name: str) -> str:
     raise unsupported(name)
 
 
-def check_csv(content: bytes, name: str) -> None:
-    if b"\x00" in content:
-        raise unsupported(name)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
+def _decoded_head(source: IO[bytes], encoding: str, name: str) -> str | None:
+    """The first CSV_HEAD_CHARACTERS of the text if the whole file decodes, else None. Refuses NUL bytes."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    source.seek(0)
+    parts: list[str] = []
+    kept = 0
+    readable = True
+    while chunk := source.read(CHUNK):
+        if b"\x00" in chunk:
+            raise unsupported(name)
+        if not readable:
+            continue  # keep looking for NUL bytes, which make it binary whatever the encoding
         try:
-            text = content.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise FileRejected(_("“%(name)s” is not a readable text (CSV) file.") % {"name": name}) from exc
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError:
+            readable = False
+            continue
+        if kept < CSV_HEAD_CHARACTERS:
+            parts.append(text[: CSV_HEAD_CHARACTERS - kept])
+            kept += len(parts[-1])
+    if not readable:
+        return None
+    try:
+        parts.append(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        return None
+    return "".join(parts)[:CSV_HEAD_CHARACTERS]
+
+
+def check_csv(source: IO[bytes], name: str) -> None:
+    text = _decoded_head(source, "utf-8-sig", name)
+    if text is None:
+        text = _decoded_head(source, "cp1252", name)
+    if text is None:
+        raise FileRejected(_("“%(name)s” is not a readable text (CSV) file.") % {"name": name})
     head = text[:2048].lstrip().lower()
     if head.startswith(("<!doctype", "<html", "<?xml", "<svg", "<script")) or "<script" in head:
         raise FileRejected(_("“%(name)s” contains web markup, not comma-separated values.") % {"name": name})
@@ -260,26 +352,30 @@ def check_csv(content: bytes, name: str) -> None:
         raise FileRejected(_("“%(name)s” is not a readable text (CSV) file.") % {"name": name}) from exc
 
 
-def reencode_image(content: bytes, fmt: str, name: str) -> bytes:
-    """Decode and re-encode an image so that no metadata (EXIF, GPS, comments, XMP) survives."""
+def reencode_image(source: IO[bytes], fmt: str, name: str) -> IO[bytes]:
+    """Decode and re-encode an image so that no metadata (EXIF, GPS, comments, XMP) survives. Pillow reads the
+    file object and needs the decoded image in memory (bounded by MAX_IMAGE_PIXELS); the result is spooled."""
     damaged = FileRejected(_("“%(name)s” is a damaged image.") % {"name": name})
     bomb = FileRejected(_("“%(name)s” has too many pixels to be processed safely.") % {"name": name})
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(content)) as probe:
+            source.seek(0)
+            with Image.open(source) as probe:
                 probe.verify()
-            with Image.open(io.BytesIO(content)) as image:
+            source.seek(0)
+            with Image.open(source) as image:
                 image.load()
                 upright = ImageOps.exif_transpose(image)
                 clean = upright if upright is not None else image
                 if fmt == "JPEG" and clean.mode not in ("RGB", "L"):
                     clean = clean.convert("RGB")
                 clean.info = {}
-                out = io.BytesIO()
+                out = spool()
                 options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {"optimize": True}
                 clean.save(out, format=fmt, **options)
-                return out.getvalue()
+                out.seek(0)
+                return out
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise bomb from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -305,14 +401,14 @@ ODF_META = (
 
 def strip_document_metadata(checked: CheckedFile) -> CheckedFile:
     """Remove author, editor, company and software metadata from PDF and office files (on the submitter's request)."""
-    content = checked.content
+    source = checked.open()
     try:
         if checked.content_type == PDF:
-            content = _strip_pdf(content)
+            cleaned = _strip_pdf(source)
         elif checked.content_type in (DOCX, XLSX):
-            content = _rewrite_zip(content, {"docProps/core.xml": OOXML_CORE, "docProps/app.xml": OOXML_APP})
+            cleaned = _rewrite_zip(source, {"docProps/core.xml": OOXML_CORE, "docProps/app.xml": OOXML_APP})
         elif checked.content_type in (ODT, ODS):
-            content = _rewrite_zip(content, {"meta.xml": ODF_META})
+            cleaned = _rewrite_zip(source, {"meta.xml": ODF_META})
         else:
             return checked
     except Exception as exc:  # a file we cannot rewrite is refused rather than kept with its metadata
@@ -320,35 +416,47 @@ def strip_document_metadata(checked: CheckedFile) -> CheckedFile:
             _("“%(name)s” could not be cleaned of its metadata. Save it again as PDF and retry.")
             % {"name": checked.name}
         ) from exc
+    sha256, size = digest(cleaned)
     return CheckedFile(
         name=checked.name,
         content_type=checked.content_type,
-        content=content,
-        sha256=hashlib.sha256(content).hexdigest(),
+        file=cleaned,
+        size=size,
+        sha256=sha256,
         original_sha256=checked.original_sha256,
     )
 
 
-def _strip_pdf(content: bytes) -> bytes:
+def _strip_pdf(source: IO[bytes]) -> IO[bytes]:
+    """pypdf reads the file object and keeps the document's objects in memory while it rewrites them (it has no
+    streaming writer); what it writes goes to a temporary file."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(content)))
+    writer = PdfWriter(clone_from=PdfReader(source))
     writer.metadata = None
     root = writer._root_object
     if NameObject("/Metadata") in root:
         del root[NameObject("/Metadata")]
-    out = io.BytesIO()
+    # Straight to disk: an in-memory spool would copy the largest stream once more before rolling over.
+    out = _disk_file()
     writer.write(out)
-    return out.getvalue()
+    out.seek(0)
+    return out
 
 
-def _rewrite_zip(content: bytes, replacements: dict[str, bytes]) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(content))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = replacements.get(info.filename, source.read(info.filename))
+def _rewrite_zip(source: IO[bytes], replacements: dict[str, bytes]) -> IO[bytes]:
+    """Copy every member in chunks into a new archive, replacing the metadata members."""
+    source.seek(0)
+    out = spool()
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in archive.infolist():
             # ODF wants "mimetype" first and stored uncompressed; keep every member's original method.
-            target.writestr(info, data, compress_type=info.compress_type)
-    return out.getvalue()
+            member = copy.copy(info)
+            if info.filename in replacements:
+                target.writestr(member, replacements[info.filename], compress_type=info.compress_type)
+                continue
+            with archive.open(info) as reader, target.open(member, "w", force_zip64=info.file_size > 2**31) as writer:
+                shutil.copyfileobj(reader, writer, CHUNK)
+    out.seek(0)
+    return out

@@ -1,12 +1,22 @@
-"""E-mail about evidence, written to the outbox inside the caller's transaction (sent after commit)."""
+"""Every e-mail of the monitoring app, written to the outbox (portal/mail.py) and delivered after commit.
+
+``decision_made`` and ``evidence_submitted`` write inside the caller's transaction; the daily jobs
+(``send_moderation_digests``, ``send_transparency_reminders``, run by the management commands of the same names)
+lock and mark each recipient or request in a transaction of its own, so a run that stops half-way never sends the
+same mail twice.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.urls import reverse
-from django.utils import translation
+import datetime as dt
 
-from monitoring.models import Evidence, ModerationEntry
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from monitoring.deadlines import load_calendar
+from monitoring.models import Evidence, EvidenceStatus, ModerationEntry, RequestStatus, TransparencyRequest
 from portal.mail import queue_mail
 from portal.models import User
 from portal.permissions import moderators
@@ -48,3 +58,72 @@ def evidence_submitted(evidence: Evidence, submitter: User) -> None:
             },
             language=language,
         )
+
+
+def send_moderation_digests() -> int:
+    """Send each moderator who chose the daily digest the evidence submitted since her last digest; return how many
+    digests were queued."""
+    now = timezone.now()
+    sent = 0
+    for moderator_id in moderators().filter(notification_frequency="daily").values_list("pk", flat=True):
+        with transaction.atomic():
+            moderator = User.objects.select_for_update().get(pk=moderator_id)
+            since = moderator.last_digest_at or now - dt.timedelta(days=1)
+            items = list(
+                Evidence.objects.filter(status=EvidenceStatus.SUBMITTED, submitted_at__gt=since, submitted_at__lte=now)
+                .exclude(submitted_by=moderator)
+                .select_related("organisation")
+                .order_by("submitted_at")
+            )
+            moderator.last_digest_at = now
+            moderator.save(update_fields=["last_digest_at"])
+            if items:
+                language = moderator.preferred_language
+                queue_mail(
+                    to=moderator.email,
+                    template="monitoring/email/digest",
+                    context={"items": items, "url": absolute("monitoring:moderation_queue", language)},
+                    language=language,
+                )
+                sent += 1
+    return sent
+
+
+def send_transparency_reminders() -> int:
+    """Remind the organisation's members of each pending request, once per request: a few working days before its
+    due date (``TRANSPARENCY_REMINDER_DAYS``), and when it becomes overdue. Return how many e-mails were queued."""
+    today = timezone.localdate()
+    calendar = load_calendar()
+    sent = 0
+    pending = TransparencyRequest.objects.filter(status=RequestStatus.PENDING).values_list("pk", flat=True)
+    for pk in pending:
+        with transaction.atomic():
+            request = (
+                TransparencyRequest.objects.select_for_update().select_related("institution", "organisation").get(pk=pk)
+            )
+            kind = None
+            if request.is_overdue(today) and request.overdue_notice_sent_at is None:
+                kind, request.overdue_notice_sent_at = "overdue", timezone.now()
+            elif (
+                not request.is_overdue(today)
+                and request.reminder_sent_at is None
+                and calendar.working_days_between(today, request.effective_due_on)
+                <= settings.TRANSPARENCY_REMINDER_DAYS
+            ):
+                kind, request.reminder_sent_at = "due_soon", timezone.now()
+            if kind is None:
+                continue
+            request.save(update_fields=["overdue_notice_sent_at", "reminder_sent_at"])
+            for membership in request.organisation.memberships.select_related("user").filter(user__is_active=True):
+                user = membership.user
+                queue_mail(
+                    to=user.email,
+                    template=f"monitoring/email/transparency_{kind}",
+                    context={
+                        "item": request,
+                        "url": absolute("monitoring:transparency_detail", user.preferred_language, uuid=request.uuid),
+                    },
+                    language=user.preferred_language,
+                )
+                sent += 1
+    return sent

@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from monitoring.models import Evidence, EvidenceAttachment
-from portal.permissions import is_moderator, organisations_of
+from monitoring.models import (
+    Evidence,
+    EvidenceAttachment,
+    Report,
+    ReportVersion,
+    TransparencyAttachment,
+    TransparencyRequest,
+)
+from portal.permissions import is_moderator, organisations_of, reviewer_organisation_ids
 
 
 def get_evidence_for_user(user: Any, uuid: UUID | str) -> Evidence:
@@ -59,9 +67,6 @@ def require_moderator(user: Any) -> None:
 
 def reports_for_reviewer(user: Any) -> Any:
     """Reports whose authoring organisations include one the user reviews for."""
-    from monitoring.models import Report
-    from portal.permissions import reviewer_organisation_ids
-
     return Report.objects.filter(organisations__in=reviewer_organisation_ids(user)).distinct()
 
 
@@ -74,8 +79,6 @@ def get_report_for_reviewer(user: Any, uuid: UUID | str) -> Any:
 
 def get_public_version(slug: str, number: int | None = None) -> Any:
     """A published version whose embargo has passed (the latest when ``number`` is None), or 404."""
-    from monitoring.models import ReportVersion
-
     versions = ReportVersion.objects.visible().filter(report__slug=slug).select_related("report")
     if number is None:
         version = versions.order_by("-number").first()
@@ -87,8 +90,6 @@ def get_public_version(slug: str, number: int | None = None) -> Any:
 
 def get_request_for_member(user: Any, uuid: UUID | str) -> Any:
     """A transparency request of one of the user's organisations, or 404."""
-    from monitoring.models import TransparencyRequest
-
     if not user.is_authenticated:
         raise Http404
     return get_object_or_404(
@@ -101,8 +102,6 @@ def get_request_for_member(user: Any, uuid: UUID | str) -> Any:
 
 def get_public_request(uuid: UUID | str) -> Any:
     """A request its organisation marked public, or 404."""
-    from monitoring.models import TransparencyRequest
-
     return get_object_or_404(
         TransparencyRequest.objects.public().select_related("institution", "organisation"), uuid=uuid
     )
@@ -110,10 +109,6 @@ def get_public_request(uuid: UUID | str) -> Any:
 
 def get_transparency_file_for_user(user: Any, uuid: UUID | str) -> Any:
     """An answer file: of a public request, or of the user's organisation, or for moderators; else 404."""
-    from django.db.models import Q
-
-    from monitoring.models import TransparencyAttachment, TransparencyRequest
-
     allowed = Q(request__in=TransparencyRequest.objects.public())
     if user.is_authenticated:
         allowed |= Q(request__organisation__in=organisations_of(user))

@@ -7,7 +7,6 @@ This module imports no model (the models import it); the choices come from ``mon
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -82,9 +81,6 @@ class EvidenceQuerySet(models.QuerySet):
     def ever_submitted(self) -> EvidenceQuerySet:
         """Everything but drafts: what moderators (and staff in the admin) may see. Drafts stay private."""
         return self.exclude(**DRAFT_EVIDENCE)
-
-    def of_organisations(self, organisation_ids: Iterable[int]) -> EvidenceQuerySet:
-        return self.filter(organisation_id__in=list(organisation_ids))
 
     def for_indicator(self, indicator: Any) -> EvidenceQuerySet:
         return self.filter(indicators=indicator)

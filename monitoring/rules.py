@@ -3,11 +3,17 @@ show what a rule allows). Nothing here reads the database or imports a service.
 
 Transparency requests: a request is pending until its answer (or the lack of one) is recorded; a recorded
 answer may be corrected; a pending request may be withdrawn; a withdrawn request is closed.
+
+Shadow reports: the working copy is a draft until a reviewer asks for publication (in review); a different reviewer
+approves it (published) or the request is withdrawn (draft again); any edit after a request or a publication
+reopens it as a draft.
 """
 
 from __future__ import annotations
 
+from monitoring.models.reports import Report, ReportStatus
 from monitoring.models.transparency import ANSWERED_STATUSES, RequestStatus, TransparencyRequest
+from portal.models import User
 
 # What an answer can record: one of the answered statuses, or that no answer came.
 RECORDED_STATUSES: frozenset[str] = frozenset({*ANSWERED_STATUSES, RequestStatus.NO_ANSWER})
@@ -55,4 +61,46 @@ def request_actions(request: TransparencyRequest) -> dict[str, bool]:
         "withdraw": can_withdraw(request),
         "appeal": can_appeal(request),
         "evidence": can_become_evidence(request),
+    }
+
+
+# --------------------------------------------------------------------------- shadow reports
+
+# The whole lifecycle of a report's working copy. Only services/reports.py changes `status`, through these rules.
+REPORT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ReportStatus.DRAFT: frozenset({ReportStatus.IN_REVIEW}),
+    ReportStatus.IN_REVIEW: frozenset({ReportStatus.PUBLISHED, ReportStatus.DRAFT}),
+    ReportStatus.PUBLISHED: frozenset({ReportStatus.DRAFT}),
+}
+
+
+def report_transition_allowed(current: str, new: str) -> bool:
+    return new in REPORT_TRANSITIONS.get(current, frozenset())
+
+
+def can_request_publication(report: Report) -> bool:
+    """A draft can be put forward; a published report must be edited (reopened) before it is published again."""
+    return report_transition_allowed(report.status, ReportStatus.IN_REVIEW)
+
+
+def can_cancel_publication(report: Report) -> bool:
+    """A pending request can be withdrawn, by any of the report's reviewers."""
+    return report.status == ReportStatus.IN_REVIEW
+
+
+def can_approve_publication(report: Report, user: User) -> bool:
+    """Two people: a pending request is approved by a reviewer other than the one who asked."""
+    return (
+        report_transition_allowed(report.status, ReportStatus.PUBLISHED)
+        and report.publication_requested_by_id != user.pk
+    )
+
+
+def publication_actions(report: Report, user: User) -> dict[str, bool]:
+    """Every publication verb's rule for one report and one reviewer, for the page to show only what the service
+    will accept."""
+    return {
+        "request": can_request_publication(report),
+        "cancel": can_cancel_publication(report),
+        "approve": can_approve_publication(report, user),
     }

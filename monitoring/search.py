@@ -21,6 +21,8 @@ from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from monitoring.models import Evidence
+
 MAX_QUERY = 200
 RANK_LIMIT = 2000
 
@@ -44,8 +46,6 @@ def _vector() -> Any:
 
 def refresh(evidence_ids: Iterable[int]) -> None:
     """Recompute the search columns of these items (call after they change)."""
-    from monitoring.models import Evidence
-
     ids = list(evidence_ids)
     if not ids:
         return

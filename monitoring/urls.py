@@ -51,7 +51,22 @@ urlpatterns += [
     path("workspace/reports/<uuid:uuid>/", report_editor.edit, name="report_edit"),
     path("workspace/reports/<uuid:uuid>/pillars/<str:code>/", report_editor.pillar, name="report_pillar"),
     path("workspace/reports/<uuid:uuid>/preview/", report_editor.preview, name="report_preview"),
-    path("workspace/reports/<uuid:uuid>/publication/", report_editor.publication, name="report_publication"),
+    # One POST-only URL per publication verb, each posting from the report's page.
+    path(
+        "workspace/reports/<uuid:uuid>/publication/request/",
+        report_editor.publication_request,
+        name="report_publication_request",
+    ),
+    path(
+        "workspace/reports/<uuid:uuid>/publication/cancel/",
+        report_editor.publication_cancel,
+        name="report_publication_cancel",
+    ),
+    path(
+        "workspace/reports/<uuid:uuid>/publication/approve/",
+        report_editor.publication_approve,
+        name="report_publication_approve",
+    ),
 ]
 
 urlpatterns += [
@@ -67,6 +82,12 @@ urlpatterns += [
     path("workspace/requests/", transparency.request_list, name="transparency_list"),
     path("workspace/requests/new/", transparency.request_create, name="transparency_create"),
     path("workspace/requests/<uuid:uuid>/", transparency.request_detail, name="transparency_detail"),
+    # One POST-only URL per verb, each posting from the request's page.
+    path("workspace/requests/<uuid:uuid>/answer/", transparency.request_answer, name="transparency_answer"),
+    path("workspace/requests/<uuid:uuid>/appeal/", transparency.request_appeal, name="transparency_appeal"),
+    path("workspace/requests/<uuid:uuid>/extend/", transparency.request_extend, name="transparency_extend"),
+    path("workspace/requests/<uuid:uuid>/withdraw/", transparency.request_withdraw, name="transparency_withdraw"),
+    path("workspace/requests/<uuid:uuid>/evidence/", transparency.request_to_evidence, name="transparency_evidence"),
     path("transparency/", transparency.public_overview, name="transparency_public"),
     path("transparency/requests/<uuid:uuid>/", transparency.public_request, name="transparency_public_detail"),
     path("transparency/files/<uuid:uuid>/", transparency.answer_file, name="transparency_file"),

@@ -17,3 +17,10 @@ class PortalConfig(AppConfig):
                 mark_authenticated(request)  # type: ignore[arg-type]
 
         user_logged_in.connect(remember, weak=False)
+
+        from django.conf import settings
+
+        if settings.METRICS_TOKEN:
+            from portal import metrics
+
+            metrics.connect()

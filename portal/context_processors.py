@@ -1,4 +1,4 @@
-"""Context shared by every page: site name and the same page in the other languages."""
+"""Context shared by every page: site name, source code link and the same page in the other languages."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def site(request: HttpRequest) -> dict[str, object]:
         alternates.append({"code": code, "name": name, "url": translate_url(path, code), "current": code == current})
     return {
         "SITE_NAME": settings.SITE_NAME,
+        "SOURCE_CODE_URL": settings.SOURCE_CODE_URL,
         "language_alternates": alternates,
         # Lazily evaluated: only pages that show the account menu pay the query.
         "is_reviewer": SimpleLazyObject(lambda: is_reviewer(request.user)),

@@ -2,7 +2,8 @@
 
 Only the log record's own message (written by our code, which never puts titles, names or
 e-mail addresses in it) and a fixed set of fields leave the process; query strings are cut
-from request paths, and e-mail addresses that slip into a message are masked.
+from request paths, tokens of reset and invitation links are masked, and so are e-mail addresses
+that slip into a message.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from datetime import UTC, datetime
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 QUERY = re.compile(r"\?\S*")
+# The secret parts of password-reset and invitation links (also masked by deploy/nginx.conf and gunicorn.conf.py).
+TOKEN_PATH = re.compile(r"(/accounts/(?:password/reset|invitation)/)(?!sent/|done/)[^\s\"'?]+")
 
 
 def scrub(text: str) -> str:
-    return EMAIL.sub("[email]", QUERY.sub("?…", text))
+    return EMAIL.sub("[email]", TOKEN_PATH.sub(r"\1[token]/", QUERY.sub("?…", text)))
 
 
 class ScrubFilter(logging.Filter):

@@ -100,9 +100,10 @@ def deliver(pk: int, *, force: bool = False) -> Outcome:
 def due_ids(limit: int = 500) -> list[int]:
     """Pending mail whose next attempt is due, oldest first (what the sweep re-enqueues)."""
     now = timezone.now()
+    lost = Q(next_attempt_at__isnull=True, created_at__lte=now - timedelta(minutes=1))  # its own task never ran
     return list(
         OutgoingMail.objects.filter(status=MailStatus.PENDING)
-        .filter(Q(next_attempt_at__isnull=True, created_at__lte=now - timedelta(minutes=1)) | Q(next_attempt_at__lte=now))
+        .filter(lost | Q(next_attempt_at__lte=now))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -111,9 +112,9 @@ def due_ids(limit: int = 500) -> list[int]:
 def deliver_pending(limit: int = 500) -> tuple[int, int]:
     """Try every pending mail now, oldest first, ignoring the backoff (the operator's command). (sent, pending)."""
     ids = list(
-        OutgoingMail.objects.filter(status=MailStatus.PENDING).order_by("created_at").values_list("pk", flat=True)[
-            :limit
-        ]
+        OutgoingMail.objects.filter(status=MailStatus.PENDING)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
     )
     sent = sum(deliver(pk, force=True).sent for pk in ids)
     return sent, OutgoingMail.objects.filter(status=MailStatus.PENDING).count()

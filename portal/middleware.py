@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django_otp import user_has_device
 
 from portal.permissions import needs_two_factor
 
@@ -73,19 +74,21 @@ class ControlCharacterMiddleware:
         return self.get_response(request)
 
 
-def error_page(request: HttpRequest, status: int) -> HttpResponse:
-    """The site's 404 or 400 page in the reader's language, or DRF-shaped JSON under /api/.
+def error_page(request: HttpRequest, status: int, message: str = "") -> HttpResponse:
+    """The site's 404, 400 or 503 page in the reader's language, or DRF-shaped JSON under /api/.
 
     Safe before any other middleware ran: it needs no session, user or database (without a user the page is the
-    anonymous one), and no valid Host.
+    anonymous one), and no valid Host. ``message`` replaces the page's general explanation (503).
     """
     language = translation.get_language_from_path(request.path_info) or translation.get_language_from_request(request)
     with translation.override(language):
         if request.path.startswith("/api/"):
-            detail = _("Not found.") if status == 404 else _("Malformed request.")
+            details = {404: _("Not found."), 503: _("Temporarily unavailable. Try again in a few minutes.")}
+            detail = message or details.get(status, _("Malformed request."))
             response: HttpResponse = JsonResponse({"detail": detail}, status=status)
         else:
-            response = render(request, f"{status}.html", {"language_alternates": _home_pages(request)}, status=status)
+            context = {"language_alternates": _home_pages(request), "message": message}
+            response = render(request, f"{status}.html", context, status=status)
     response.headers["Content-Language"] = language
     return response
 
@@ -134,7 +137,6 @@ class AccountSecurityMiddleware:
         user = request.user
         if user.is_verified():  # type: ignore[union-attr]
             return None
-        from django_otp import user_has_device
 
         if user_has_device(user):
             return redirect(f"{reverse('portal:two_factor_verify')}?next={request.path}")

@@ -193,12 +193,6 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.expires_at > timezone.now()
 
 
-class NotificationFrequency(models.TextChoices):
-    IMMEDIATE = "immediate", _("One e-mail per submission")
-    DAILY = "daily", _("One daily digest")
-    NEVER = "never", _("No e-mail")
-
-
 class MailStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")

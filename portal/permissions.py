@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from portal.models import Membership, Organisation, Role
+from portal.models import Membership, Organisation, Role, User
 
 MODERATE_PERMISSION = "portal.moderate"
 
@@ -38,10 +38,6 @@ def is_reviewer(user: Any) -> bool:
 
 def moderators() -> QuerySet[Any]:
     """Active staff who hold the moderate permission directly, through a group, or as superusers."""
-    from django.db.models import Q
-
-    from portal.models import User
-
     holds = (
         Q(is_superuser=True)
         | Q(user_permissions__codename="moderate", user_permissions__content_type__app_label="portal")

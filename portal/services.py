@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal import audit
+from portal import audit, background, tasks
 from portal.errors import DomainError
 from portal.mail import queue_mail
-from portal.models import Invitation, Membership, Organisation, User
+from portal.models import Invitation, MailStatus, Membership, Organisation, OutgoingMail, User
 
 
 class AccountError(DomainError):
@@ -25,8 +25,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite(
-    *, email: str, organisation: Organisation, role: str, language: str, inviter: User, accept_url_for: object
+def create_invitation(
+    *, email: str, organisation: Organisation, role: str, language: str, actor: User, accept_url_for: object
 ) -> tuple[Invitation, str]:
     """Create an invitation and e-mail its single-use link once the transaction commits.
 
@@ -40,13 +40,13 @@ def invite(
             role=role,
             language=language,
             token_hash=hash_token(token),
-            invited_by=inviter,
+            invited_by=actor,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
         )
         audit.record(
             action="portal.invitation.created",
             obj=invitation,
-            actor=inviter,
+            actor=actor,
             changes={
                 "email": [None, invitation.email],
                 "organisation": [None, str(organisation)],
@@ -107,3 +107,19 @@ def accept_invitation(
             changes={"membership": [None, f"{invitation.organisation} ({invitation.role})"]},
         )
     return invitation, user
+
+
+def retry_mail(*, mail: OutgoingMail, actor: User) -> OutgoingMail:
+    """A moderator sends a mail that failed (or is waiting) again now: back to pending, due at once, audited."""
+    with transaction.atomic():
+        locked = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
+        if locked.status == MailStatus.SENT:
+            raise AccountError(_("This e-mail was already delivered."))
+        before = locked.status
+        locked.status = MailStatus.PENDING
+        locked.next_attempt_at = timezone.now()
+        locked.created_at = timezone.now()  # a new maximum age starts now
+        locked.save(update_fields=["status", "next_attempt_at", "created_at"])
+        audit.record(action="portal.mail.retried", obj=locked, actor=actor, changes={"status": [before, "pending"]})
+        background.on_commit(tasks.deliver_mail, locked.pk)
+    return locked

@@ -12,6 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from portal.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# templates/, static/ and locale/ sit at the top of a source checkout (and so of an editable install); a built
+# package (`pip install .`) carries them in portal/project/ (pyproject.toml, [tool.setuptools.package-dir]), out of
+# reach of Django's per-app lookups, so that the project's files come first in both cases.
+_PACKAGED_PROJECT_DIR = Path(__file__).resolve().parent / "project"
+PROJECT_DIR = _PACKAGED_PROJECT_DIR if _PACKAGED_PROJECT_DIR.is_dir() else BASE_DIR
 
 DEBUG = env_bool("DEBUG", default=False)
 
@@ -85,7 +90,7 @@ ASGI_APPLICATION = "portal.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [PROJECT_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -129,18 +134,18 @@ LOGOUT_REDIRECT_URL = "home"
 # Spanish first, English second. Content is translated in fields (text_es/text_en).
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [PROJECT_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", default="America/Mexico_City")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [PROJECT_DIR / "static"]
 
 # Uploaded files go through Django's storage API: local disk by default, an
 # S3-compatible bucket when STORAGE_BACKEND=s3. Media is never served publicly;
-# downloads pass through permission-checking views.
+# downloads pass through permission-checking views, which stream the bytes (portal/storage.py).
 STORAGE_BACKEND = env_str("STORAGE_BACKEND", default="local")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 if STORAGE_BACKEND == "local":
@@ -149,6 +154,10 @@ if STORAGE_BACKEND == "local":
         "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
     }
 elif STORAGE_BACKEND == "s3":
+    from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config as BotoConfig
+
+    _MiB = 1024 * 1024
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -157,9 +166,30 @@ elif STORAGE_BACKEND == "s3":
             "region_name": env_str("S3_REGION", default="") or None,
             "access_key": env_str("S3_ACCESS_KEY_ID", default="") or None,
             "secret_key": env_str("S3_SECRET_ACCESS_KEY", default="") or None,
-            "default_acl": "private",
+            # Every object is written private. Empty sends no ACL, for buckets whose ACLs are disabled (AWS's
+            # default "bucket owner enforced" refuses any other ACL): keep such a bucket private by policy.
+            "default_acl": env_str("S3_DEFAULT_ACL", default="private") or None,
+            # The portal never hands out bucket URLs; should anything call .url(), it gets a signed URL that
+            # expires within minutes, never a public one.
             "querystring_auth": True,
+            "querystring_expire": 300,
             "file_overwrite": False,
+            # A whole object read through django-storages (not the download views, which stream) stays in memory
+            # up to this size, then spools to a temporary file.
+            "max_memory_size": _MiB,
+            # One streamed PUT per file up to 64 MiB: multipart uploads copy every part into memory.
+            "transfer_config": TransferConfig(
+                multipart_threshold=64 * _MiB, multipart_chunksize=8 * _MiB, max_concurrency=2
+            ),
+            "client_config": BotoConfig(
+                # "path" for MinIO and most self-hosted stores; empty lets botocore choose (virtual hosts on AWS).
+                s3={"addressing_style": env_str("S3_ADDRESSING_STYLE", default="") or None},
+                # A bucket that does not answer fails the request within seconds (the form keeps what was typed,
+                # a download shows a 503 page) instead of holding a web thread.
+                connect_timeout=env_int("S3_CONNECT_TIMEOUT", 5),
+                read_timeout=env_int("S3_READ_TIMEOUT", 30),
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
         },
     }
 else:
@@ -234,6 +264,9 @@ LOGGING = {
 # The catalogue shipped with the portal and imported by `make run`.
 DEFAULT_PLAN_FILE = BASE_DIR / "monitoring" / "data" / "mx-pna-1325-2021.yaml"
 SITE_NAME = "Observatorio 1325"
+# The footer's "Source code" link (AGPL-3.0 section 13: users of the running portal are offered its source). A
+# modified deployment must point it at its own modified source.
+SOURCE_CODE_URL = env_str("SOURCE_CODE_URL", default="https://github.com/observatorio1325/portal")
 
 # Evidence attachments: per-file and per-item limits (bytes), configurable.
 MAX_UPLOAD_FILE_SIZE = env_int("MAX_UPLOAD_FILE_SIZE", 20 * 1024 * 1024)
@@ -255,8 +288,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.throttles.ReadThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_RATE_LIMIT", default="600/hour")},
+    # The reader is the PROXY_COUNT-th address from the right of X-Forwarded-For (REMOTE_ADDR without a proxy).
+    # DRF's default (None) would count the whole header, which a client can vary to escape the limit.
+    "NUM_PROXIES": env_int("PROXY_COUNT", 0),
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -288,6 +324,8 @@ CORS_ALLOW_CREDENTIALS = False
 # entry carries its own expiry (page cache: CACHE_PAGE_SECONDS; throttles: their window). Without REDIS_URL each
 # process keeps its own LocMem cache, which is right for `make run` and the tests, wrong for several processes.
 REDIS_URL = env_str("REDIS_URL", default="")
+# Anonymous report pages stay in the cache this long (their key changes when a newer version appears).
+CACHE_PAGE_SECONDS = env_int("CACHE_PAGE_SECONDS", 7 * 24 * 3600)
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", default="obs1325")
 if REDIS_URL:
     CACHES = {
@@ -305,8 +343,8 @@ else:
 
 # Celery (portal/celery.py): the broker defaults to REDIS_URL. Without a broker every task runs eagerly, in the
 # process that enqueues it, right after the transaction commits — `make run` and the tests need no worker.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
 CELERY_TASK_EAGER_PROPAGATES = True
 # Tasks record their outcome in the database (outbox rows, stored files), not in a result backend.
 CELERY_TASK_IGNORE_RESULT = True
@@ -334,6 +372,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     "published-files": {"task": "monitoring.tasks.sweep_published_files", "schedule": crontab(minute="*/15")},
 }
+# Prometheus metrics at /metrics: off unless METRICS_TOKEN is set; scrapers send "Authorization: Bearer <token>".
+# With several processes set PROMETHEUS_MULTIPROC_DIR to a directory they share (prometheus_client's multiprocess
+# mode), so one scrape sees the web processes and the worker alike.
+METRICS_TOKEN = env_str("METRICS_TOKEN", default="")
+if METRICS_TOKEN:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+# Bulk CSVs are rebuilt this many seconds after the first approval or publication of a burst (one rebuild per burst).
+BULK_REBUILD_DELAY = env_int("BULK_REBUILD_DELAY", 30)
 # Outbox delivery: exponential backoff from MAIL_RETRY_BASE_SECONDS, given up after MAIL_MAX_AGE_HOURS.
 MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)
 MAIL_MAX_AGE_HOURS = env_int("MAIL_MAX_AGE_HOURS", 48)
@@ -364,7 +412,19 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+# The login form posts the address as "username"; axes would otherwise look for USERNAME_FIELD ("email"), record no
+# account and so never lock one.
+AXES_USERNAME_FORM_FIELD = "username"
+# Behind PROXY_COUNT reverse proxies (deploy/nginx.conf: one) every proxy appends the address it was reached from
+# to X-Forwarded-For, and the last one is REMOTE_ADDR: the reader is the PROXY_COUNT-th address from the right.
+# python-ipware counts only the proxies listed inside the header (PROXY_COUNT - 1) and, not strict, takes that
+# position from the right whatever a client prepended itself. Addresses are never read from the header without a
+# proxy in front (PROXY_COUNT=0, the default).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+if PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+    IPWARE_STRICT = False
 AXES_VERBOSE = False
 # Request bodies larger than this are refused with 413 before they are read (files are checked one by one too).
 MAX_REQUEST_SIZE = env_int("MAX_REQUEST_SIZE", MAX_UPLOAD_TOTAL_SIZE + 5 * 1024 * 1024)

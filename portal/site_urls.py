@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from portal import two_factor, views
-from portal.forms import ChangePasswordForm, EmailAuthenticationForm, NewPasswordForm, ResetForm
+from portal.forms.accounts import ChangePasswordForm, EmailAuthenticationForm, NewPasswordForm, ResetForm
 
 app_name = "portal"
 
@@ -65,4 +65,6 @@ urlpatterns = [
     path("accounts/reauthenticate/", two_factor.reauthenticate, name="reauthenticate"),
     path("accounts/invitations/new/", views.invitation_create, name="invitation_create"),
     path("accounts/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("outbox/", views.outbox, name="outbox"),
+    path("outbox/<int:pk>/retry/", views.outbox_retry, name="outbox_retry"),
 ]

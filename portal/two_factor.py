@@ -11,7 +11,6 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -31,32 +29,12 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import audit
+from portal.forms.two_factor import ReauthForm, TokenForm
 from portal.models import User
 from portal.permissions import needs_two_factor
 
 RECOVERY_CODES = 10
 AUTH_AT = "auth_at"
-
-
-class TokenForm(forms.Form):
-    token = forms.CharField(
-        label=gettext_lazy("Code"),
-        max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
-        help_text=gettext_lazy("The 6-digit code your authenticator app shows, or one of your recovery codes."),
-    )
-
-    def clean_token(self) -> str:
-        return "".join(str(self.cleaned_data["token"]).split())
-
-
-class ReauthForm(forms.Form):
-    password = forms.CharField(
-        label=gettext_lazy("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    token = forms.CharField(label=gettext_lazy("Code from your authenticator app"), max_length=16, required=False)
 
 
 def mark_authenticated(request: HttpRequest) -> None:

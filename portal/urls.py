@@ -1,4 +1,4 @@
-"""Root URLconf. Public pages live under /es/ and /en/; /healthz and /static/ are language-free."""
+"""Root URLconf. Public pages live under /es/ and /en/; /healthz, /readyz, /metrics and /static/ are language-free."""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -13,6 +13,8 @@ from portal import views as portal_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", portal_views.healthz, name="healthz"),
+    path("readyz", portal_views.readyz, name="readyz"),
+    path("metrics", portal_views.metrics, name="metrics"),
     path("robots.txt", monitoring_public.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("api/v1/", include("monitoring.api.urls")),

@@ -12,20 +12,21 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, translate_url
 from django.utils import translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portal import audit, services
-from portal.forms import AcceptInvitationForm, InvitationForm, ProfileForm
+from portal import audit, health, services
+from portal.forms.accounts import AcceptInvitationForm, InvitationForm, ProfileForm
 from portal.http import AuthenticatedHttpRequest
 from portal.middleware import error_page
-from portal.models import User
+from portal.models import MailStatus, OutgoingMail, User
 from portal.permissions import is_moderator
 from portal.two_factor import recent_login_required
 
@@ -49,6 +50,28 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.warning("healthz: database unavailable")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@never_cache
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness for load balancers and orchestrators: the database, the cache, the broker and the storage."""
+    checks = health.readiness()
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+@never_cache
+@require_safe
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, only when METRICS_TOKEN is set and the scraper sends it (404 otherwise)."""
+    expected = settings.METRICS_TOKEN
+    given = request.headers.get("Authorization", "")
+    if not expected or not constant_time_compare(given, f"Bearer {expected}"):
+        raise Http404
+    from django_prometheus.exports import ExportToDjangoView
+
+    return ExportToDjangoView(request)
 
 
 # --------------------------------------------------------------------------- accounts
@@ -108,12 +131,12 @@ def invitation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         def accept_url(token: str) -> str:
             return request.build_absolute_uri(reverse("portal:invitation_accept", kwargs={"token": token}))
 
-        services.invite(
+        services.create_invitation(
             email=data["email"],
             organisation=data["organisation"],
             role=data["role"],
             language=data["language"],
-            inviter=request.user,
+            actor=request.user,
             accept_url_for=accept_url,
         )
         messages.success(
@@ -170,3 +193,34 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
+
+
+@never_cache
+@login_required
+@require_safe
+def outbox(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Moderators see the mail that could not be delivered (and what still waits), never the bodies."""
+    if not is_moderator(request.user):
+        raise Http404
+    failed = OutgoingMail.objects.filter(status=MailStatus.FAILED).order_by("-created_at")
+    waiting = OutgoingMail.objects.filter(status=MailStatus.PENDING, attempts__gt=0).order_by("next_attempt_at")
+    return render(
+        request,
+        "portal/outbox.html",
+        {"failed": failed[:200], "waiting": waiting[:200], "failed_count": failed.count()},
+    )
+
+
+@login_required
+@require_POST
+def outbox_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    if not is_moderator(request.user):
+        raise Http404
+    mail = get_object_or_404(OutgoingMail.objects.exclude(status=MailStatus.SENT), pk=pk)
+    try:
+        services.retry_mail(mail=mail, actor=request.user)
+    except services.AccountError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The e-mail to %(to)s will be sent again now.") % {"to": mail.to})
+    return redirect("portal:outbox")

@@ -18,6 +18,7 @@ from monitoring.models import (
     TransparencyRequest,
     Visibility,
 )
+from monitoring.snapshots import build_snapshot
 from portal.models import Membership, Organisation, Role, User
 
 PASSWORD = "a-long-test-password-1325"
@@ -167,6 +168,4 @@ class ReportVersionFactory(factory.django.DjangoModelFactory):
 
     @factory.lazy_attribute
     def snapshot(self):
-        from monitoring.services.reports import build_snapshot
-
         return build_snapshot(self.report, version={"number": self.number, "published_at": None, "public_from": None})

@@ -79,6 +79,8 @@ class Case:
 MATRIX: dict[str, list[Case]] = {
     # ----------------------------------------------------------------------------------- language-free
     "healthz": [Case("/healthz", EVERYONE, "operators' probe")],
+    "readyz": [Case("/readyz", EVERYONE, "operators' readiness probe (names parts, no details)")],
+    "metrics": [Case("/metrics", NOBODY, "off unless METRICS_TOKEN is set, then only with the token")],
     "robots_txt": [Case("/robots.txt", EVERYONE, "public")],
     "django.contrib.sitemaps.views.sitemap": [Case("/sitemap.xml", EVERYONE, "public objects only")],
     "api-root": [
@@ -264,7 +266,15 @@ MATRIX: dict[str, list[Case]] = {
     "monitoring:report_preview": [
         Case("/es/workspace/reports/{report}/preview/", INTERSECTA_REVIEWER, "the unpublished working copy")
     ],
-    "monitoring:report_publication": [Case("/es/workspace/reports/{report}/publication/", POST_ONLY, "POST only")],
+    "monitoring:report_publication_request": [
+        Case("/es/workspace/reports/{draft_report}/publication/request/", POST_ONLY, "POST only")
+    ],
+    "monitoring:report_publication_cancel": [
+        Case("/es/workspace/reports/{report}/publication/cancel/", POST_ONLY, "POST only")
+    ],
+    "monitoring:report_publication_approve": [
+        Case("/es/workspace/reports/{report}/publication/approve/", POST_ONLY, "POST only")
+    ],
     # ----------------------------------------------------------------------------------- transparency
     "monitoring:transparency_list": [
         Case("/es/workspace/requests/", ORGANISATION_MEMBERS, "members of any organisation see their own")
@@ -275,6 +285,21 @@ MATRIX: dict[str, list[Case]] = {
     "monitoring:transparency_detail": [
         Case("/es/workspace/requests/{request_private}/", INTERSECTA, "its organisation only; not moderators"),
         Case("/es/workspace/requests/{request_public}/", INTERSECTA, "public ones too: the workspace page is theirs"),
+    ],
+    "monitoring:transparency_answer": [
+        Case("/es/workspace/requests/{request_private}/answer/", POST_ONLY, "POST only")
+    ],
+    "monitoring:transparency_appeal": [
+        Case("/es/workspace/requests/{request_private}/appeal/", POST_ONLY, "POST only")
+    ],
+    "monitoring:transparency_extend": [
+        Case("/es/workspace/requests/{request_private}/extend/", POST_ONLY, "POST only")
+    ],
+    "monitoring:transparency_withdraw": [
+        Case("/es/workspace/requests/{request_private}/withdraw/", POST_ONLY, "POST only")
+    ],
+    "monitoring:transparency_evidence": [
+        Case("/es/workspace/requests/{request_private}/evidence/", POST_ONLY, "POST only")
     ],
     # ----------------------------------------------------------------------------------- accounts
     "portal:login": [
@@ -309,6 +334,8 @@ MATRIX: dict[str, list[Case]] = {
     "portal:two_factor_disable": [Case("/es/accounts/two-factor/disable/", POST_ONLY, "POST only")],
     "portal:reauthenticate": [Case("/es/accounts/reauthenticate/", ANY_ACCOUNT, "own account")],
     "portal:invitation_create": [Case("/es/accounts/invitations/new/", MODERATORS, "moderators only")],
+    "portal:outbox": [Case("/es/outbox/", MODERATORS, "moderators only: failed mail, never bodies")],
+    "portal:outbox_retry": [Case("/es/outbox/1/retry/", POST_ONLY, "POST only")],
     "portal:invitation_accept": [
         Case("/es/accounts/invitation/{invitation_token}/", EVERYONE, "the token is the credential"),
         Case("/es/accounts/invitation/{expired_token}/", expect("410"), "expired: gone, for everyone"),
@@ -464,12 +491,12 @@ def build_world(cast, mx_plan) -> dict[str, str]:
         world[f"{name}_file"] = str(TransparencyAttachmentFactory(request=request, uploaded_by=cast.member).uuid)
 
     def invite(email: str) -> str:
-        _invitation, token = portal_services.invite(
+        _invitation, token = portal_services.create_invitation(
             email=email,
             organisation=cast.intersecta,
             role=Role.MEMBER,
             language="es",
-            inviter=cast.moderator,
+            actor=cast.moderator,
             accept_url_for=lambda token: f"https://testserver/es/accounts/invitation/{token}/",
         )
         return token
@@ -504,7 +531,7 @@ def log_in(client, cast, role: str) -> None:
 @pytest.mark.parametrize("role", ROLES)
 def test_every_url_answers_each_role_as_the_matrix_says(client, cast, mx_plan, role, monkeypatch):
     # Rendering the PDF takes seconds and is tested with the reports; who may download it is decided before.
-    monkeypatch.setattr("monitoring.views.reports.version_pdf", lambda *args: b"%PDF-1.4\n%%EOF\n")
+    monkeypatch.setattr("monitoring.published_files.version_pdf", lambda *args: b"%PDF-1.4\n%%EOF\n")
     world = build_world(cast, mx_plan)
     log_in(client, cast, role)
     wrong = []

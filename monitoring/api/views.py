@@ -23,8 +23,8 @@ from monitoring.api.serializers import (
     ReportSerializer,
     ReportVersionSerializer,
 )
+from monitoring.forms.filters import PublicEvidenceFilterForm
 from monitoring.models import Evidence, Indicator, Institution, Plan, Report, ReportVersion
-from monitoring.public_filters import PublicEvidenceFilterForm
 from monitoring.querysets import plan_tree
 
 LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}

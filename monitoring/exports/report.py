@@ -13,7 +13,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from monitoring.presentation import present
+from monitoring.presentation import citations, present
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PDF_BASE_URL = "https://observatorio1325.invalid/"
@@ -111,8 +111,6 @@ def version_pdf(snapshot: dict[str, Any], lang: str, url: str) -> bytes:
     # Imported lazily: heavy, and only PDF downloads need it.
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    from monitoring.presentation import citations
 
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:

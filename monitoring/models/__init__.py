@@ -28,6 +28,7 @@ from monitoring.models.evidence import (
     Visibility,
     transition_allowed,
 )
+from monitoring.models.published import PublishedFile
 from monitoring.models.reports import (
     RATING_STYLE,
     Assessment,
@@ -72,6 +73,7 @@ __all__ = [
     "Placement",
     "Plan",
     "PlanInstitution",
+    "PublishedFile",
     "Rating",
     "Region",
     "Report",

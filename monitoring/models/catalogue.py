@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from monitoring.models.base import TimestampedModel
 from monitoring.models.bilingual import BilingualMixin
 from monitoring.querysets import CatalogueQuerySet
 
@@ -68,14 +69,6 @@ DISAGGREGATION_LABELS = {
 
 def _choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
-
-
-class TimestampedModel(models.Model):
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Plan(BilingualMixin, TimestampedModel):

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from monitoring.choices import EvidenceStatus, Visibility
+from monitoring.models.base import StoredFile, TimestampedModel
 from monitoring.models.bilingual import BilingualMixin
-from monitoring.models.catalogue import Indicator, Institution, Plan, TimestampedModel
+from monitoring.models.catalogue import Indicator, Institution, Plan
 from monitoring.partial_dates import PartialDate, Precision, iso_or_none, period_iso, period_label
 from monitoring.querysets import DRAFT_EVIDENCE, PUBLIC_EVIDENCE, EvidenceQuerySet, matches
 
@@ -260,24 +261,18 @@ def attachment_path(instance: EvidenceAttachment, filename: str) -> str:
     return f"evidence/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}"
 
 
-class EvidenceAttachment(models.Model):
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+class EvidenceAttachment(StoredFile):
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=120)
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256 of the stored file"), max_length=64)
     original_sha256 = models.CharField(_("SHA-256 of the file as uploaded"), max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.original_name
 
     def get_absolute_url(self) -> str:
         return reverse("monitoring:attachment_download", kwargs={"uuid": self.uuid})

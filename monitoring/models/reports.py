@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from monitoring.models.catalogue import Indicator, Institution, Plan, TimestampedModel
+from monitoring.models.base import TimestampedModel
+from monitoring.models.catalogue import Indicator, Institution, Plan
 from monitoring.models.evidence import Evidence
 from monitoring.querysets import ReportVersionQuerySet, embargo_passed
 
@@ -120,10 +121,6 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} · {self.indicator.code}"
-
-    @property
-    def is_assessed(self) -> bool:
-        return bool(self.rating)
 
 
 class ReportVersion(models.Model):

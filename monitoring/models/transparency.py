@@ -11,8 +11,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from monitoring.models.base import StoredFile, TimestampedModel
 from monitoring.models.bilingual import BilingualMixin
-from monitoring.models.catalogue import Indicator, Institution, TimestampedModel
+from monitoring.models.catalogue import Indicator, Institution
 from monitoring.querysets import TransparencyRequestQuerySet
 
 
@@ -149,21 +150,15 @@ class TransparencyRequest(TimestampedModel):
         return self.answered_on <= self.effective_due_on
 
 
-class TransparencyAttachment(models.Model):
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+class TransparencyAttachment(StoredFile):
     request = models.ForeignKey(TransparencyRequest, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="transparency/%Y/", max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=120)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     original_sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("answer file")
         verbose_name_plural = _("answer files")
-
-    def __str__(self) -> str:
-        return self.original_name

@@ -108,7 +108,7 @@ def _check_member(evidence_org: Organisation, actor: User) -> None:
 def create_evidence(
     *,
     organisation: Organisation,
-    author: User,
+    actor: User,
     fields: dict[str, Any],
     files: list[CheckedFile],
     submit: bool,
@@ -121,7 +121,7 @@ def create_evidence(
     ``creation_key`` comes from the form: a double-clicked or re-sent form returns the item already created.
     ``reason`` says in the audit trail where the item came from (e.g. a transparency request's answer).
     """
-    _check_member(organisation, author)
+    _check_member(organisation, actor)
     if creation_key is not None:
         existing = Evidence.objects.filter(organisation=organisation, creation_key=creation_key).first()
         if existing is not None:
@@ -130,7 +130,7 @@ def create_evidence(
     try:
         with transaction.atomic():
             evidence = Evidence(
-                organisation=organisation, submitted_by=author, status=EvidenceStatus.DRAFT, creation_key=creation_key
+                organisation=organisation, submitted_by=actor, status=EvidenceStatus.DRAFT, creation_key=creation_key
             )
             m2m = _apply(evidence, dict(fields))
             evidence.save()
@@ -140,13 +140,13 @@ def create_evidence(
             audit.record(
                 action="monitoring.evidence.created",
                 obj=evidence,
-                actor=author,
+                actor=actor,
                 changes={k: [None, v] for k, v in _snapshot(evidence).items() if v not in (None, "", [])},
                 reason=reason,
             )
-            _store_files(evidence, files, author, stored)
+            _store_files(evidence, files, actor, stored)
             if submit:
-                _submit_locked(evidence, author, note)
+                _submit_locked(evidence, actor, note)
     except IntegrityError:
         _discard(stored)
         existing = Evidence.objects.filter(organisation=organisation, creation_key=creation_key).first()

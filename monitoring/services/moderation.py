@@ -16,10 +16,11 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from monitoring import notifications
+from monitoring import notifications, published_files
 from monitoring.models import EntryKind, Evidence, EvidenceStatus, ModerationEntry, transition_allowed
 from monitoring.services.evidence import EvidenceError
 from portal import audit
+from portal.errors import StaleVersion
 from portal.fields import normalize_newlines
 from portal.models import User
 from portal.permissions import is_moderator, organisations_of
@@ -27,8 +28,8 @@ from portal.permissions import is_moderator, organisations_of
 MAX_REASON = 5000
 
 
-class AlreadyDecided(EvidenceError):
-    """Another decision won the race."""
+class AlreadyDecided(EvidenceError, StaleVersion):
+    """Another decision won the race (or the item changed after the moderator opened it): a conflict, HTTP 409."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ def _decide(*, evidence: Evidence, actor: User, decision: str, reason: str, expe
             action=rule.action, obj=locked, actor=actor, changes={"status": [before, rule.status]}, reason=reason
         )
         notifications.decision_made(locked, entry)
+        if EvidenceStatus.APPROVED in (before, rule.status):  # the public CSVs may have changed
+            published_files.public_evidence_changed()
     return locked
 
 
@@ -109,32 +112,24 @@ def _require_moderator(actor: User) -> None:
 
 
 def approve_evidence(
-    *, evidence: Evidence, moderator: User, note: str = "", expected_version: int | None = None
+    *, evidence: Evidence, actor: User, note: str = "", expected_version: int | None = None
 ) -> Evidence:
     """Approve a submitted item. A moderator may not approve what she submitted."""
-    _require_moderator(moderator)
-    return _decide(
-        evidence=evidence, actor=moderator, decision="approve", reason=note, expected_version=expected_version
-    )
+    _require_moderator(actor)
+    return _decide(evidence=evidence, actor=actor, decision="approve", reason=note, expected_version=expected_version)
 
 
-def reject_evidence(
-    *, evidence: Evidence, moderator: User, reason: str, expected_version: int | None = None
-) -> Evidence:
+def reject_evidence(*, evidence: Evidence, actor: User, reason: str, expected_version: int | None = None) -> Evidence:
     """Reject a submitted item, with a reason the submitter reads."""
-    _require_moderator(moderator)
-    return _decide(
-        evidence=evidence, actor=moderator, decision="reject", reason=reason, expected_version=expected_version
-    )
+    _require_moderator(actor)
+    return _decide(evidence=evidence, actor=actor, decision="reject", reason=reason, expected_version=expected_version)
 
 
-def request_changes(
-    *, evidence: Evidence, moderator: User, reason: str, expected_version: int | None = None
-) -> Evidence:
+def request_changes(*, evidence: Evidence, actor: User, reason: str, expected_version: int | None = None) -> Evidence:
     """Send a submitted item back to its organisation, saying what to change."""
-    _require_moderator(moderator)
+    _require_moderator(actor)
     return _decide(
-        evidence=evidence, actor=moderator, decision="request_changes", reason=reason, expected_version=expected_version
+        evidence=evidence, actor=actor, decision="request_changes", reason=reason, expected_version=expected_version
     )
 
 
@@ -147,14 +142,16 @@ def withdraw_evidence(*, evidence: Evidence, actor: User, reason: str, expected_
     )
 
 
-def decide(*, evidence: Evidence, actor: User, decision: str, reason: str, expected_version: int | None) -> Evidence:
+def decide_evidence(
+    *, evidence: Evidence, actor: User, decision: str, reason: str, expected_version: int | None
+) -> Evidence:
     """Dispatch a decision named by a form button."""
     if decision == "approve":
-        return approve_evidence(evidence=evidence, moderator=actor, note=reason, expected_version=expected_version)
+        return approve_evidence(evidence=evidence, actor=actor, note=reason, expected_version=expected_version)
     if decision == "reject":
-        return reject_evidence(evidence=evidence, moderator=actor, reason=reason, expected_version=expected_version)
+        return reject_evidence(evidence=evidence, actor=actor, reason=reason, expected_version=expected_version)
     if decision == "request_changes":
-        return request_changes(evidence=evidence, moderator=actor, reason=reason, expected_version=expected_version)
+        return request_changes(evidence=evidence, actor=actor, reason=reason, expected_version=expected_version)
     if decision == "withdraw":
         return withdraw_evidence(evidence=evidence, actor=actor, reason=reason, expected_version=expected_version)
     raise EvidenceError(_("Unknown decision."))

@@ -1,42 +1,31 @@
 """Shadow reports: create, edit texts and assessments, ask for and approve publication.
 
-Publishing freezes the report into an immutable ReportVersion in one transaction: a snapshot of
-every text, rating, value, reply and the *public fields* of cited evidence that is approved and
-public at that moment. Restricted or confidential evidence may be cited while editing, for the
-reviewers' own reference, and never enters a snapshot.
+Publishing freezes the report into an immutable ReportVersion in one transaction: a snapshot
+(built by ``monitoring/snapshots.py``) of every text, rating, value, reply and the *public fields* of
+cited evidence that is approved and public at that moment. Restricted or confidential evidence may be
+cited while editing, for the reviewers' own reference, and never enters a snapshot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring.markdown import render_markdown
-from monitoring.models import (
-    Assessment,
-    Evidence,
-    Indicator,
-    Pillar,
-    Report,
-    ReportStatus,
-    ReportVersion,
-    ReportVersionIndicator,
-)
+from monitoring import published_files, rules
+from monitoring.models import Assessment, Evidence, Indicator, Report, ReportStatus, ReportVersion
+from monitoring.snapshots import build_snapshot, index_version, snapshot_sha256
 from portal import audit
 from portal.errors import DomainError, StaleVersion
 from portal.models import Organisation, User
 from portal.permissions import reviewer_organisation_ids
 
-SNAPSHOT_SCHEMA = "observatorio1325/report-version/1"
 REPORT_TEXT_FIELDS = ["title", "period_start", "period_end", "executive_summary", "methodology", "recommendations"]
 ASSESSMENT_FIELDS = [
     "rating",
@@ -51,6 +40,11 @@ ASSESSMENT_FIELDS = [
 
 class ReportError(DomainError):
     """A rule of this workflow refused the change."""
+
+
+class StaleReport(ReportError, StaleVersion):
+    """The report changed after this reviewer opened it: another reviewer saved its texts, or asked for, withdrew or
+    approved its publication."""
 
 
 class StaleAssessment(ReportError, StaleVersion):
@@ -120,7 +114,7 @@ def update_report(*, report: Report, actor: User, fields: dict[str, Any], expect
         locked = Report.objects.select_for_update().get(pk=report.pk)
         _require_author(actor, locked)
         if locked.version != expected_version:
-            raise ReportError(
+            raise StaleReport(
                 _("Another reviewer saved these texts after you opened them. Reload and apply your changes again.")
             )
         changes = {}
@@ -212,8 +206,8 @@ def request_publication(
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         _require_author(actor, locked)
-        if locked.status != ReportStatus.DRAFT:
-            raise ReportError(_("Publication has already been requested, or nothing changed since the last version."))
+        if not rules.can_request_publication(locked):
+            raise StaleReport(_("Publication has already been requested, or nothing changed since the last version."))
         has_versions = locked.versions.exists()
         if has_versions and not change_note.strip():
             raise ReportError(_("A correction needs a change note saying what changed and why."))
@@ -237,8 +231,8 @@ def cancel_publication_request(*, report: Report, actor: User) -> Report:
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         _require_author(actor, locked)
-        if locked.status != ReportStatus.IN_REVIEW:
-            raise ReportError(_("There is no pending publication request."))
+        if not rules.can_cancel_publication(locked):
+            raise StaleReport(_("There is no pending publication request."))
         _reopen(locked, actor)
     return locked
 
@@ -248,9 +242,9 @@ def approve_publication(*, report: Report, actor: User) -> ReportVersion:
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         _require_author(actor, locked)
-        if locked.status != ReportStatus.IN_REVIEW:
-            raise ReportError(_("Publication has not been requested, or it was already approved."))
-        if locked.publication_requested_by_id == actor.pk:
+        if not rules.report_transition_allowed(locked.status, ReportStatus.PUBLISHED):
+            raise StaleReport(_("Publication has not been requested, or it was already approved."))
+        if not rules.can_approve_publication(locked, actor):
             raise ReportError(_("Another reviewer must approve the publication you requested."))
         requester = locked.publication_requested_by
         if requester is None:  # guarded by the status check; kept for the type checker
@@ -266,12 +260,11 @@ def approve_publication(*, report: Report, actor: User) -> ReportVersion:
                 "change_note": locked.publication_change_note,
             },
         )
-        encoded = canonical_json(snapshot)
         version = ReportVersion.objects.create(
             report=locked,
             number=number,
             snapshot=snapshot,
-            content_sha256=hashlib.sha256(encoded.encode()).hexdigest(),
+            content_sha256=snapshot_sha256(snapshot),
             change_note=locked.publication_change_note,
             published_at=published_at,
             public_from=locked.publication_public_from,
@@ -279,6 +272,7 @@ def approve_publication(*, report: Report, actor: User) -> ReportVersion:
             approved_by=actor,
         )
         index_version(version)
+        published_files.after_publication(version)
         locked.status = ReportStatus.PUBLISHED
         locked.save(update_fields=["status", "updated_at"])
         audit.record(
@@ -289,144 +283,3 @@ def approve_publication(*, report: Report, actor: User) -> ReportVersion:
             reason=locked.publication_change_note,
         )
     return version
-
-
-def index_version(version: ReportVersion) -> None:
-    """Copy each indicator's rating, value and reply out of the snapshot, for the indicator pages."""
-    rows = []
-    for pillar in version.snapshot["pillars"]:
-        for a in pillar["assessments"]:
-            value = a.get("observed_value")
-            rows.append(
-                ReportVersionIndicator(
-                    version=version,
-                    code=a["indicator"]["code"],
-                    unit=a["indicator"].get("unit", ""),
-                    rating=a["rating"],
-                    observed_value=Decimal(value) if value not in (None, "") else None,
-                    reply=a.get("reply") or {},
-                )
-            )
-    ReportVersionIndicator.objects.bulk_create(rows)
-
-
-# --------------------------------------------------------------------------- snapshot
-
-
-def canonical_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
-
-
-def build_snapshot(report: Report, version: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Everything a published version shows, as plain data. Used for the preview and for publishing.
-
-    A fixed number of queries whatever the number of assessments or citations.
-    """
-    plan = report.plan
-    public_evidence = Evidence.objects.public().select_related("organisation")
-    assessments = (
-        Assessment.objects.filter(report=report)
-        .select_related("indicator", "reply_institution")
-        .prefetch_related(Prefetch("cited_evidence", queryset=public_evidence.order_by("period_start", "title")))
-    )
-    by_indicator = {a.indicator_id: a for a in assessments}
-    pillars = Pillar.objects.filter(plan=plan, retired_at__isnull=True).order_by("position")
-    indicators = (
-        Indicator.objects.filter(pk__in=by_indicator.keys())
-        .select_related("pillar")
-        .order_by("pillar__position", "-is_official", "position")
-    )
-    grouped: dict[int, list[dict[str, Any]]] = {p.pk: [] for p in pillars}
-    for indicator in indicators:
-        a = by_indicator[indicator.pk]
-        grouped.setdefault(indicator.pillar_id, []).append(
-            {
-                "indicator": {
-                    "code": indicator.code,
-                    "text_es": indicator.text_es,
-                    "text_en": indicator.text_en,
-                    "official": indicator.is_official,
-                    "wording": indicator.wording,
-                    "placement": indicator.placement,
-                    "unit": indicator.unit,
-                    "direction": indicator.direction,
-                    "target_value": _dec(indicator.target_value),
-                    "target_comparator": indicator.target_comparator,
-                    "target_period": indicator.target_period,
-                    "target_text_es": indicator.target_text_es,
-                    "target_text_en": indicator.target_text_en,
-                    "baseline_value": _dec(indicator.baseline_value),
-                    "baseline_year": indicator.baseline_year,
-                },
-                "rating": a.rating or "no_information",
-                "assessed": bool(a.rating),
-                "observed_value": _dec(a.observed_value),
-                "narrative": a.narrative,
-                "narrative_html": render_markdown(a.narrative),
-                "evidence": [
-                    {
-                        "uuid": str(e.uuid),
-                        "title": e.title,
-                        "kind": e.kind,
-                        "organisation": e.organisation.name,
-                        "source_url": e.source_url,
-                        # Reduced-precision ISO 8601 ("2023", "2021-04", "2021-04/2021-06"): the language-
-                        # neutral form; pages word it in the reader's language.
-                        "source_date": e.source_date_iso,
-                        "period": e.period_iso,
-                        "reported_value": _dec(e.reported_value),
-                        "value_unit": e.value_unit,
-                    }
-                    for e in a.cited_evidence.all()
-                ],
-                "reply": {
-                    "institution": (
-                        {
-                            "code": a.reply_institution.code,
-                            "name_es": a.reply_institution.name_es,
-                            "name_en": a.reply_institution.name_en,
-                        }
-                        if a.reply_institution
-                        else None
-                    ),
-                    "text": a.reply_text,
-                    "received_on": a.reply_received_on.isoformat() if a.reply_received_on else None,
-                    "requested_on": a.reply_requested_on.isoformat() if a.reply_requested_on else None,
-                },
-            }
-        )
-    organisations = list(report.organisations.order_by("name"))
-    return {
-        "schema": SNAPSHOT_SCHEMA,
-        "licence": "CC BY 4.0",
-        "report": {
-            "slug": report.slug,
-            "title": report.title,
-            "period_start": report.period_start.isoformat(),
-            "period_end": report.period_end.isoformat(),
-            "organisations": [{"name": o.name, "slug": o.slug} for o in organisations],
-            "executive_summary": report.executive_summary,
-            "executive_summary_html": render_markdown(report.executive_summary),
-            "methodology": report.methodology,
-            "methodology_html": render_markdown(report.methodology),
-            "recommendations": report.recommendations,
-            "recommendations_html": render_markdown(report.recommendations),
-        },
-        "version": version or {"number": None, "published_at": None, "public_from": None, "change_note": ""},
-        "plan": {
-            "slug": plan.slug,
-            "short_name": plan.short_name,
-            "title_es": plan.title_es,
-            "title_en": plan.title_en,
-            "wording_note_es": plan.wording_note_es,
-            "wording_note_en": plan.wording_note_en,
-        },
-        "pillars": [
-            {"code": p.code, "name_es": p.name_es, "name_en": p.name_en, "assessments": grouped.get(p.pk, [])}
-            for p in pillars
-        ],
-    }

@@ -1,5 +1,5 @@
-"""Transparency requests: file (one per institution), record answers, extensions and appeals, turn answers
-into evidence, and compute each institution's public record.
+"""Transparency requests: file (one per institution), record answers, extensions and appeals, withdraw, turn
+answers into evidence. Each institution's public record is computed in ``monitoring/stats.py``.
 
 Each write runs in one transaction, locks the row it changes, and writes the audit trail.
 """
@@ -7,19 +7,16 @@ Each write runs in one transaction, locks the row it changes, and writes the aud
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitoring import attachments, rules
-from monitoring.deadlines import Calendar, load_calendar
-from monitoring.files import CheckedFile
+from monitoring.deadlines import load_calendar
+from monitoring.files import CheckedFile, spooled_copy
 from monitoring.models import (
     ANSWERED_STATUSES,
     Evidence,
@@ -33,8 +30,8 @@ from monitoring.models import (
 )
 from monitoring.partial_dates import PartialDate, partial_date_columns
 from monitoring.services.evidence import create_evidence
-from portal import audit
-from portal.errors import DomainError
+from portal import audit, storage
+from portal.errors import DomainError, StaleVersion
 from portal.models import Organisation, User
 
 
@@ -42,14 +39,13 @@ class TransparencyError(DomainError):
     """A rule of this workflow refused the change."""
 
 
+class StaleRequest(TransparencyError, StaleVersion):
+    """Someone changed the request after this person opened it."""
+
+
 def _check_member(organisation_id: int, actor: User) -> None:
     if not actor.memberships.filter(organisation_id=organisation_id).exists():
         raise TransparencyError(_("Only members of the organisation can change its requests."))
-
-
-def due_date(filed_on: dt.date, calendar: Calendar | None = None) -> dt.date:
-    calendar = calendar or load_calendar()
-    return calendar.add_working_days(filed_on, settings.TRANSPARENCY_ANSWER_DAYS)
 
 
 def file_requests(
@@ -102,7 +98,7 @@ def _locked(request: TransparencyRequest, actor: User, expected_version: int | N
     locked = TransparencyRequest.objects.select_for_update().select_related("institution").get(pk=request.pk)
     _check_member(locked.organisation_id, actor)
     if expected_version is not None and locked.version != expected_version:
-        raise TransparencyError(_("Someone changed this request after you opened it. Reload it and try again."))
+        raise StaleRequest(_("Someone changed this request after you opened it. Reload it and try again."))
     return locked
 
 
@@ -174,7 +170,9 @@ def record_answer(
         raise
 
 
-def extend(*, request: TransparencyRequest, actor: User, expected_version: int | None = None) -> TransparencyRequest:
+def extend_request(
+    *, request: TransparencyRequest, actor: User, expected_version: int | None = None
+) -> TransparencyRequest:
     """The institution took the legal extension: the due date moves by the extension's working days."""
     with transaction.atomic():
         locked = _locked(request, actor, expected_version)
@@ -211,10 +209,12 @@ def record_appeal(
         return _save(locked, actor, "monitoring.transparency.appeal", changes)
 
 
-def withdraw(*, request: TransparencyRequest, actor: User) -> TransparencyRequest:
+def withdraw_request(
+    *, request: TransparencyRequest, actor: User, expected_version: int | None = None
+) -> TransparencyRequest:
     """The organisation withdrew a request still waiting for its answer (an answered one stays in the record)."""
     with transaction.atomic():
-        locked = _locked(request, actor, None)
+        locked = _locked(request, actor, expected_version)
         if not rules.can_withdraw(locked):
             raise TransparencyError(_("Only a request still waiting for its answer can be withdrawn."))
         before = locked.status
@@ -222,10 +222,12 @@ def withdraw(*, request: TransparencyRequest, actor: User) -> TransparencyReques
         return _save(locked, actor, "monitoring.transparency.withdrawn", {"status": [before, RequestStatus.WITHDRAWN]})
 
 
-def to_evidence(*, request: TransparencyRequest, actor: User) -> Evidence:
+def create_evidence_from_answer(
+    *, request: TransparencyRequest, actor: User, expected_version: int | None = None
+) -> Evidence:
     """Turn an answered request into a draft of evidence: prefilled, with copies of the answer's files, linked back."""
     with transaction.atomic():
-        locked = _locked(request, actor, None)
+        locked = _locked(request, actor, expected_version)
         if not rules.can_become_evidence(locked):
             raise TransparencyError(_("Only an answered request can become evidence."))
         indicators = list(locked.indicators.all())
@@ -236,20 +238,22 @@ def to_evidence(*, request: TransparencyRequest, actor: User) -> Evidence:
         # Copies with the same bytes and hashes: the evidence keeps its chain of custody if the request changes.
         copies = []
         for source in locked.attachments.all():
-            with source.file.open("rb") as handle:
-                content = handle.read()
+            handle, size = storage.open_stream(str(source.file.name))
+            with handle:
+                content = spooled_copy(handle)  # in chunks, to a temporary file beyond a megabyte
             copies.append(
                 CheckedFile(
                     name=source.original_name,
                     content_type=source.content_type,
-                    content=content,
+                    file=content,
+                    size=size,
                     sha256=source.sha256,
                     original_sha256=source.original_sha256,
                 )
             )
         evidence = create_evidence(
             organisation=locked.organisation,
-            author=actor,
+            actor=actor,
             fields={
                 "plan_id": plan_id,
                 "kind": EvidenceKind.TRANSPARENCY_ANSWER,
@@ -278,60 +282,3 @@ def to_evidence(*, request: TransparencyRequest, actor: User) -> Evidence:
             changes={"evidence": [None, str(evidence.uuid)]},
         )
     return evidence
-
-
-# --------------------------------------------------------------------------- public record
-
-
-OUTCOMES = ["filed", "on_time", "late", "nonexistent", "reserved", "unanswered", "pending"]
-
-
-def institution_record(requests: Iterable[TransparencyRequest], today: dt.date, calendar: Calendar) -> dict[str, Any]:
-    """Counts per outcome and median working days to answer, overall and by year of filing.
-
-    Call with public requests only. Withdrawn requests are not counted.
-    """
-
-    def empty() -> dict[str, Any]:
-        return dict.fromkeys(OUTCOMES, 0) | {"days": []}
-
-    total = empty()
-    years: dict[int, dict[str, Any]] = defaultdict(empty)
-    for r in requests:
-        if r.status == RequestStatus.WITHDRAWN:
-            continue
-        for bucket in (total, years[r.filed_on.year]):
-            bucket["filed"] += 1
-            if r.status in ANSWERED_STATUSES and r.answered_on:
-                bucket["on_time" if r.answered_on <= r.effective_due_on else "late"] += 1
-                bucket["days"].append(calendar.working_days_between(r.filed_on, r.answered_on))
-                if r.status == RequestStatus.NONEXISTENT:
-                    bucket["nonexistent"] += 1
-                if r.status == RequestStatus.RESERVED:
-                    bucket["reserved"] += 1
-            elif r.status == RequestStatus.NO_ANSWER or r.is_overdue(today):
-                bucket["unanswered"] += 1
-            else:
-                bucket["pending"] += 1
-
-    def finish(bucket: dict[str, Any]) -> dict[str, Any]:
-        days = bucket.pop("days")
-        bucket["median_days"] = statistics.median(days) if days else None
-        answered = bucket["on_time"] + bucket["late"]
-        bucket["on_time_share"] = round(100 * bucket["on_time"] / answered) if answered else None
-        return bucket
-
-    return {"total": finish(total), "years": {year: finish(b) for year, b in sorted(years.items(), reverse=True)}}
-
-
-def public_records(today: dt.date | None = None) -> list[dict[str, Any]]:
-    """Every institution's record from public requests (three queries in all)."""
-    today = today or timezone.localdate()
-    calendar = load_calendar()
-    by_institution: dict[int, list[TransparencyRequest]] = defaultdict(list)
-    for r in TransparencyRequest.objects.public().only(
-        "institution_id", "status", "filed_on", "due_on", "extended_due_on", "answered_on"
-    ):
-        by_institution[r.institution_id].append(r)
-    institutions = Institution.objects.filter(pk__in=by_institution.keys()).order_by("code")
-    return [{"institution": i, **institution_record(by_institution[i.pk], today, calendar)} for i in institutions]

@@ -4,62 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from monitoring.audit_labels import label_for
-from monitoring.forms import CompactFilters
-from monitoring.models import Evidence, EvidenceKind, EvidenceStatus, Indicator, ModerationEntry, Visibility
+from monitoring.forms.filters import AuditFilterForm, QueueFilterForm
+from monitoring.forms.moderation import BulkApprovalForm
+from monitoring.models import Evidence, EvidenceStatus, Indicator, ModerationEntry
 from monitoring.permissions import get_evidence_for_moderator, require_moderator
 from monitoring.services import moderation
 from monitoring.services.evidence import EvidenceError
-from portal.http import AuthenticatedHttpRequest
-from portal.models import AuditEvent, Organisation
-from portal.widgets import DateInput
+from portal.http import AuthenticatedHttpRequest, expected_version, refusal
+from portal.models import AuditEvent, MailStatus, OutgoingMail
 
 QUEUE_PAGE = 50
-AGE_CHOICES = [
-    ("", gettext_lazy("Any age")),
-    ("1", gettext_lazy("Waiting over 1 day")),
-    ("3", gettext_lazy("Waiting over 3 days")),
-    ("7", gettext_lazy("Waiting over a week")),
-    ("14", gettext_lazy("Waiting over two weeks")),
-]
-
-
-class QueueFilterForm(CompactFilters, forms.Form):
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[(s.value, s.label) for s in EvidenceStatus if s != EvidenceStatus.DRAFT],
-    )
-    organisation = forms.ModelChoiceField(
-        label=gettext_lazy("Organisation"), queryset=Organisation.objects.all(), required=False, to_field_name="slug"
-    )
-    indicator = forms.CharField(label=gettext_lazy("Indicator code"), required=False, max_length=20)
-    pillar = forms.CharField(label=gettext_lazy("Pillar code"), required=False, max_length=20)
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind"), required=False, choices=[("", gettext_lazy("All")), *EvidenceKind.choices]
-    )
-    visibility = forms.ChoiceField(
-        label=gettext_lazy("Visibility"), required=False, choices=[("", gettext_lazy("All")), *Visibility.choices]
-    )
-    age = forms.ChoiceField(label=gettext_lazy("Age"), required=False, choices=AGE_CHOICES)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.style_fields()
 
 
 @never_cache
@@ -68,25 +35,9 @@ class QueueFilterForm(CompactFilters, forms.Form):
 def queue(request: HttpRequest) -> HttpResponse:
     require_moderator(request.user)
     form = QueueFilterForm(request.GET or None)
-    status = EvidenceStatus.SUBMITTED
-    items = Evidence.objects.ever_submitted()
-    if form.is_valid():
-        data = form.cleaned_data
-        status = data["status"] or status
-        if data["organisation"]:
-            items = items.filter(organisation=data["organisation"])
-        if data["indicator"]:
-            items = items.filter(indicators__code=data["indicator"].strip().upper())
-        if data["pillar"]:
-            items = items.filter(indicators__pillar__code=data["pillar"].strip().upper())
-        if data["kind"]:
-            items = items.filter(kind=data["kind"])
-        if data["visibility"]:
-            items = items.filter(visibility=data["visibility"])
-        if data["age"]:
-            items = items.filter(submitted_at__lte=timezone.now() - dt.timedelta(days=int(data["age"])))
+    status = form.shown_status
     items = (
-        items.filter(status=status)
+        form.apply(Evidence.objects.ever_submitted())
         .distinct()
         .select_related("organisation", "submitted_by")
         .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.only("pk", "code")))
@@ -105,7 +56,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "monitoring/moderation_queue.html",
-        {"form": form, "page": page, "counts": counts, "status": status, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "counts": counts,
+            "status": status,
+            "query": query.urlencode(),
+            "failed_mail_count": OutgoingMail.objects.filter(status=MailStatus.FAILED).count(),
+        },
     )
 
 
@@ -115,26 +73,19 @@ def queue(request: HttpRequest) -> HttpResponse:
 def item(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     evidence = get_evidence_for_moderator(request.user, uuid)
     if request.method == "POST":
-        decision = request.POST.get("decision", "")
-        try:
-            expected = int(request.POST.get("version", ""))
-        except ValueError:
-            expected = -1
-        try:
-            evidence = moderation.decide(
+        with refusal(request) as refused:
+            evidence = moderation.decide_evidence(
                 evidence=evidence,
                 actor=request.user,
-                decision=decision,
+                decision=request.POST.get("decision", ""),
                 reason=request.POST.get("reason", ""),
-                expected_version=expected,
+                expected_version=expected_version(request),
             )
-        except EvidenceError as exc:
-            messages.error(request, exc.message)
+        if refused.error is not None:  # 409 when another decision won the race (AlreadyDecided is a StaleVersion)
+            if refused.conflict:
+                evidence.refresh_from_db()  # the page shows the item as it is now
             return render(
-                request,
-                "monitoring/moderation_item.html",
-                _item_context(evidence, request),
-                status=409 if isinstance(exc, moderation.AlreadyDecided) else 200,
+                request, "monitoring/moderation_item.html", _item_context(evidence, request), status=refused.status
             )
         messages.success(request, _("Decision recorded: %(status)s.") % {"status": evidence.get_status_display()})
         next_item = (
@@ -178,11 +129,11 @@ def _item_context(evidence: Evidence, request: HttpRequest) -> dict[str, object]
 @require_POST
 def bulk_approve(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_moderator(request.user)
-    uuids = request.POST.getlist("items")[:QUEUE_PAGE]
+    form = BulkApprovalForm(request.POST, max_items=QUEUE_PAGE)
     approved, refused = 0, []
-    for evidence in Evidence.objects.filter(uuid__in=_valid_uuids(uuids)):
+    for evidence in Evidence.objects.filter(uuid__in=form.ticked()):
         try:
-            moderation.approve_evidence(evidence=evidence, moderator=request.user)
+            moderation.approve_evidence(evidence=evidence, actor=request.user)
             approved += 1
         except EvidenceError as exc:
             refused.append(f"“{evidence.title}”: {exc.message}")
@@ -192,23 +143,7 @@ def bulk_approve(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, message)
     if not approved and not refused:
         messages.info(request, _("Tick the items to approve first."))
-    kept = QueryDict(request.POST.get("query", "")).copy()
-    for key in list(kept.keys()):
-        if key not in QueueFilterForm.base_fields:
-            del kept[key]
-    return redirect(f"{reverse('monitoring:moderation_queue')}?{kept.urlencode()}")
-
-
-def _valid_uuids(values: list[str]) -> list[str]:
-    import uuid as uuidlib
-
-    valid = []
-    for value in values:
-        try:
-            valid.append(str(uuidlib.UUID(value)))
-        except ValueError:
-            continue
-    return valid
+    return redirect(f"{reverse('monitoring:moderation_queue')}?{form.queue_query()}")
 
 
 def _mask_drafts(events: list[AuditEvent]) -> None:
@@ -222,48 +157,13 @@ def _mask_drafts(events: list[AuditEvent]) -> None:
             event.reason = ""
 
 
-class AuditFilterForm(CompactFilters, forms.Form):
-    action = forms.CharField(label=gettext_lazy("Action contains"), required=False, max_length=100)
-    actor = forms.CharField(label=gettext_lazy("Person (e-mail)"), required=False, max_length=254)
-    object_type = forms.ChoiceField(
-        label=gettext_lazy("Object"),
-        required=False,
-        choices=[
-            ("", gettext_lazy("All")),
-            ("monitoring.evidence", gettext_lazy("Evidence")),
-            ("monitoring.indicator", gettext_lazy("Indicators")),
-            ("monitoring.plan", gettext_lazy("Plans")),
-            ("portal.invitation", gettext_lazy("Invitations")),
-            ("portal.user", gettext_lazy("People")),
-        ],
-    )
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.style_fields()
-
-
 @never_cache
 @login_required
 @require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
     require_moderator(request.user)
     form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.select_related("actor")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["action"]:
-            events = events.filter(action__icontains=data["action"].strip())
-        if data["actor"]:
-            events = events.filter(actor__email__iexact=data["actor"].strip())
-        if data["object_type"]:
-            events = events.filter(object_type=data["object_type"])
-        if data["since"]:
-            events = events.filter(created_at__date__gte=data["since"])
-        if data["until"]:
-            events = events.filter(created_at__date__lte=data["until"])
+    events = form.apply(AuditEvent.objects.select_related("actor"))
     page = Paginator(events.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
     _mask_drafts(list(page))
     query = request.GET.copy()

@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
+from monitoring import published_files
 from monitoring.deadlines import load_calendar
-from monitoring.exports.bulk import assessments_csv, evidence_csv
+from monitoring.exports.bulk import ASSESSMENT_COLUMNS, EVIDENCE_COLUMNS, evidence_csv
+from monitoring.forms.filters import PublicEvidenceFilterForm
 from monitoring.models import (
     Evidence,
     Indicator,
@@ -24,10 +27,10 @@ from monitoring.models import (
     TransparencyRequest,
 )
 from monitoring.presentation import indicator_history, present, series_chart
-from monitoring.public_filters import PublicEvidenceFilterForm
 from monitoring.querysets import plan_tree
 from monitoring.search import highlight
-from monitoring.services.transparency import institution_record
+from monitoring.stats import institution_record
+from monitoring.views import downloads
 
 
 def _plans_with_counts() -> QuerySet[Plan]:
@@ -170,8 +173,6 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def data(request: HttpRequest) -> HttpResponse:
-    from monitoring.exports.bulk import ASSESSMENT_COLUMNS, EVIDENCE_COLUMNS
-
     return render(
         request,
         "monitoring/data.html",
@@ -184,8 +185,18 @@ def _base_url(request: HttpRequest) -> str:
 
 
 @require_safe
-def evidence_csv_download(request: HttpRequest) -> StreamingHttpResponse:
-    form = PublicEvidenceFilterForm(request.GET or None, widgets=False)
+def evidence_csv_download(request: HttpRequest) -> HttpResponseBase:
+    """The whole file is generated in the background and served from storage; a filtered subset is streamed."""
+    lang = translation.get_language() or "es"
+    if not request.GET:
+        return downloads.serve(
+            request,
+            lambda: published_files.stored(published_files.evidence_key(lang)),
+            filename="observatorio1325-evidence.csv",
+            content_type="text/csv; charset=utf-8",
+            prepare=published_files.schedule_bulk_rebuild,
+        )
+    form = PublicEvidenceFilterForm(request.GET, widgets=False)
     rows = evidence_csv(form.apply(Evidence.objects.public()), _base_url(request))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="observatorio1325-evidence.csv"'
@@ -193,11 +204,15 @@ def evidence_csv_download(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_safe
-def assessments_csv_download(request: HttpRequest) -> StreamingHttpResponse:
-    rows = assessments_csv(translation.get_language() or "es", _base_url(request))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="observatorio1325-assessments.csv"'
-    return response
+def assessments_csv_download(request: HttpRequest) -> HttpResponseBase:
+    lang = translation.get_language() or "es"
+    return downloads.serve(
+        request,
+        lambda: published_files.stored(published_files.assessments_key(lang)),
+        filename="observatorio1325-assessments.csv",
+        content_type="text/csv; charset=utf-8",
+        prepare=published_files.schedule_bulk_rebuild,
+    )
 
 
 @require_safe

@@ -9,19 +9,21 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from monitoring import attachments
+from monitoring import rules
+from monitoring.forms.reports import AssessmentForm, PublicationRequestForm, ReportForm
 from monitoring.models import Assessment, Pillar, Report
 from monitoring.permissions import get_report_for_reviewer, reports_for_reviewer
 from monitoring.presentation import citations, present
-from monitoring.report_forms import AssessmentForm, PublicationRequestForm, ReportForm
 from monitoring.services import reports as report_service
+from monitoring.snapshots import build_snapshot
 from portal.fields import plain_decimal
-from portal.http import AuthenticatedHttpRequest
+from portal.http import CONFLICT, AuthenticatedHttpRequest, Refusal, expected_version, refusal
 from portal.permissions import reviewer_organisation_ids
 from portal.two_factor import recent_login_required
 
@@ -54,19 +56,18 @@ def workspace(request: HttpRequest) -> HttpResponse:
 def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_reviewer(request)
     form = ReportForm(request.POST or None, initial={"organisations": list(reviewer_organisation_ids(request.user))})
+    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal(request) as refused:
             report = report_service.create_report(
                 actor=request.user,
                 organisations=form.cleaned_data["organisations"],
                 fields=form.report_fields(),
             )
-        except report_service.ReportError as exc:
-            messages.error(request, exc.message)
-        else:
             messages.success(request, _("Report created with an empty assessment for every indicator."))
             return redirect("monitoring:report_edit", uuid=report.uuid)
-    return render(request, "monitoring/report_form.html", {"form": form})
+        status = refused.status
+    return render(request, "monitoring/report_form.html", {"form": form}, status=status)
 
 
 @never_cache
@@ -75,20 +76,19 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def edit(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     report = get_report_for_reviewer(request.user, uuid)
     form = _texts_form(report, request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal(request) as refused:
             report = report_service.update_report(
                 report=report,
                 actor=request.user,
                 fields=form.report_fields(),
-                expected_version=attachments.version_from(request.POST.get("version")),
+                expected_version=expected_version(request),
             )
-        except report_service.ReportError as exc:
-            messages.error(request, exc.message)
-        else:
             messages.success(request, _("Report texts saved."))
             return redirect("monitoring:report_edit", uuid=report.uuid)
-    return _edit_page(request, report, form, PublicationRequestForm())
+        status = refused.status
+    return _edit_page(request, report, form, status=status)
 
 
 def _texts_form(report: Report, data: Any = None) -> ReportForm:
@@ -97,8 +97,17 @@ def _texts_form(report: Report, data: Any = None) -> ReportForm:
 
 
 def _edit_page(
-    request: HttpRequest, report: Report, form: ReportForm, publication_form: PublicationRequestForm
+    request: AuthenticatedHttpRequest,
+    report: Report,
+    form: ReportForm | None = None,
+    publication_form: PublicationRequestForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    """The report's page: its texts form (as typed, after a refused save), progress and publication verbs."""
+    if status == CONFLICT:
+        report.refresh_from_db()  # another reviewer changed it: show it as it is now
+    if form is None:
+        form = _texts_form(report)
     pillars = (
         Pillar.objects.filter(plan=report.plan, retired_at__isnull=True)
         .annotate(
@@ -122,11 +131,12 @@ def _edit_page(
             "pillars": pillars,
             "totals": totals,
             "versions": report.versions.select_related("requested_by", "approved_by").order_by("-number"),
-            "publication_form": publication_form,
-            "is_requester": report.publication_requested_by_id == request.user.pk,
+            "publication_form": PublicationRequestForm() if publication_form is None else publication_form,
             "requested_by": report.publication_requested_by,
             "organisations": report.organisations.all(),
+            "can": rules.publication_actions(report, request.user),
         },
+        status=status,
     )
 
 
@@ -155,6 +165,7 @@ def pillar(request: AuthenticatedHttpRequest, uuid: str, code: str) -> HttpRespo
         for ind in evidence.indicators.all():
             by_indicator.setdefault(ind.pk, []).append(evidence)
     target = request.POST.get("assessment") if request.method == "POST" else None
+    status = 200
     forms = []
     for assessment in assessments:
         evidence = by_indicator.get(assessment.indicator_id, [])
@@ -176,7 +187,7 @@ def pillar(request: AuthenticatedHttpRequest, uuid: str, code: str) -> HttpRespo
         )
         forms.append({"assessment": assessment, "form": form, "evidence": evidence, "stale": None})
         if bound and form.is_valid():
-            try:
+            with refusal(request) as refused:
                 report_service.save_assessment(
                     assessment=assessment,
                     actor=request.user,
@@ -184,14 +195,11 @@ def pillar(request: AuthenticatedHttpRequest, uuid: str, code: str) -> HttpRespo
                     cited=form.cited_evidence(),
                     expected_version=form.cleaned_data["version"],
                 )
-            except report_service.StaleAssessment as exc:
-                messages.error(request, exc.message)
-                forms[-1]["stale"] = exc.current
-            except report_service.ReportError as exc:
-                messages.error(request, exc.message)
-            else:
                 messages.success(request, _("Assessment of %(code)s saved.") % {"code": assessment.indicator.code})
                 return redirect(f"{request.path}#a{assessment.pk}")
+            status = refused.status
+            if isinstance(refused.error, report_service.StaleAssessment):
+                forms[-1]["stale"] = refused.error.current  # hers, shown beside what this reviewer typed
     return render(
         request,
         "monitoring/report_pillar.html",
@@ -201,6 +209,7 @@ def pillar(request: AuthenticatedHttpRequest, uuid: str, code: str) -> HttpRespo
             "forms": forms,
             "pillars": Pillar.objects.filter(plan=report.plan, retired_at__isnull=True).order_by("position"),
         },
+        status=status,
     )
 
 
@@ -210,7 +219,7 @@ def pillar(request: AuthenticatedHttpRequest, uuid: str, code: str) -> HttpRespo
 def preview(request: HttpRequest, uuid: str) -> HttpResponse:
     report = get_report_for_reviewer(request.user, uuid)
     lang = translation.get_language() or "es"
-    snapshot = report_service.build_snapshot(report)
+    snapshot = build_snapshot(report)
     view = present(snapshot, lang)
     return render(
         request,
@@ -226,34 +235,59 @@ def preview(request: HttpRequest, uuid: str) -> HttpResponse:
     )
 
 
+# One view per publication verb, each posting from the report's page (and each needing a recent password). A
+# refused verb goes back to the page, or, when another reviewer changed the report in between, shows the page as it
+# is now with status 409.
+
+
 @login_required
 @require_POST
 @recent_login_required
-def publication(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+def publication_request(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     report = get_report_for_reviewer(request.user, uuid)
-    action = request.POST.get("action")
-    try:
-        if action == "request":
-            form = PublicationRequestForm(request.POST, correction=report.versions.exists())
-            if not form.is_valid():
-                # The page again, with what was typed (the embargo too) and the reason next to its field.
-                messages.error(request, _("Publication was not requested: see the reason below."))
-                return _edit_page(request, report, _texts_form(report), form)
-            report_service.request_publication(
-                report=report,
-                actor=request.user,
-                change_note=form.cleaned_data["change_note"],
-                public_from=form.cleaned_data["public_from"],
-            )
-            messages.success(request, _("Publication requested. Another reviewer must approve it."))
-        elif action == "cancel":
-            report_service.cancel_publication_request(report=report, actor=request.user)
-            messages.info(request, _("Publication request withdrawn."))
-        elif action == "approve":
-            version = report_service.approve_publication(report=report, actor=request.user)
-            messages.success(request, _("Version %(number)s published.") % {"number": version.number})
-        else:
-            raise Http404
-    except report_service.ReportError as exc:
-        messages.error(request, exc.message)
-    return redirect("monitoring:report_edit", uuid=report.uuid)
+    form = PublicationRequestForm(request.POST, correction=report.versions.exists())
+    if not form.is_valid():
+        # The page again, with what was typed (the embargo too) and the reason next to its field.
+        messages.error(request, _("Publication was not requested: see the reason below."))
+        return _edit_page(request, report, publication_form=form)
+    with refusal(request) as refused:
+        report_service.request_publication(
+            report=report,
+            actor=request.user,
+            change_note=form.cleaned_data["change_note"],
+            public_from=form.cleaned_data["public_from"],
+        )
+        messages.success(request, _("Publication requested. Another reviewer must approve it."))
+        return redirect("monitoring:report_edit", uuid=report.uuid)
+    return _refused(request, report, refused)
+
+
+@login_required
+@require_POST
+@recent_login_required
+def publication_cancel(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    report = get_report_for_reviewer(request.user, uuid)
+    with refusal(request) as refused:
+        report_service.cancel_publication_request(report=report, actor=request.user)
+        messages.info(request, _("Publication request withdrawn."))
+        return redirect("monitoring:report_edit", uuid=report.uuid)
+    return _refused(request, report, refused)
+
+
+@login_required
+@require_POST
+@recent_login_required
+def publication_approve(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    report = get_report_for_reviewer(request.user, uuid)
+    with refusal(request) as refused:
+        version = report_service.approve_publication(report=report, actor=request.user)
+        messages.success(request, _("Version %(number)s published.") % {"number": version.number})
+        return redirect("monitoring:report_edit", uuid=report.uuid)
+    return _refused(request, report, refused)
+
+
+def _refused(request: AuthenticatedHttpRequest, report: Report, refused: Refusal) -> HttpResponse:
+    return refused.response(
+        lambda status: _edit_page(request, report, status=status),
+        reverse("monitoring:report_edit", kwargs={"uuid": report.uuid}),
+    )

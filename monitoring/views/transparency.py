@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -9,21 +10,26 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from monitoring import attachments, rules
+from monitoring import attachments, rules, stats
 from monitoring.deadlines import load_calendar
+from monitoring.forms.transparency import AnswerForm, AppealForm, FileRequestForm
 from monitoring.models import Plan, RequestStatus, TransparencyRequest
 from monitoring.permissions import get_public_request, get_request_for_member, get_transparency_file_for_user
 from monitoring.services import transparency as svc
-from monitoring.transparency_forms import AnswerForm, AppealForm, FileRequestForm
-from portal.http import AuthenticatedHttpRequest
+from monitoring.views.workspace import SAVE_ERRORS, SAVE_FAILED
+from portal.http import CONFLICT, AuthenticatedHttpRequest, expected_version, refusal
 from portal.permissions import organisations_of
+from portal.storage import serves_files
+
+logger = logging.getLogger(__name__)
 
 
 def _helper() -> FormHelper:
@@ -80,8 +86,9 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = FileRequestForm(request.POST or None, plan=plan)
     form.helper = _helper()  # type: ignore[attr-defined]
     chosen = next((o for o in organisations if o.slug == request.POST.get("organisation")), organisations[0])
+    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal(request) as refused:
             created = svc.file_requests(
                 organisation=chosen,
                 actor=request.user,
@@ -91,30 +98,32 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 indicators=form.cleaned_data["indicators"],
                 is_public=form.cleaned_data["is_public"],
             )
-        except svc.TransparencyError as exc:
-            messages.error(request, exc.message)
-        else:
             messages.success(
                 request,
                 _("%(count)s requests recorded, due on %(due)s.")
                 % {"count": len(created), "due": created[0].due_on.strftime("%Y-%m-%d")},
             )
             return redirect("monitoring:transparency_list")
+        status = refused.status
     return render(
-        request, "monitoring/transparency_form.html", {"form": form, "organisations": organisations, "chosen": chosen}
+        request,
+        "monitoring/transparency_form.html",
+        {"form": form, "organisations": organisations, "chosen": chosen},
+        status=status,
     )
 
 
 @never_cache
 @login_required
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_safe
 def request_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
-    item = get_request_for_member(request.user, uuid)
-    action = request.POST.get("action") if request.method == "POST" else None
-    oversized = [name for _field, name in getattr(request, "oversized_uploads", [])]
-    answer_form = AnswerForm(
-        request.POST if action == "answer" else None,
-        request.FILES if action == "answer" else None,
+    return _detail_page(request, get_request_for_member(request.user, uuid))
+
+
+def _answer_form(request: HttpRequest, item: TransparencyRequest, bound: bool = False) -> AnswerForm:
+    return AnswerForm(
+        request.POST if bound else None,
+        request.FILES if bound else None,
         initial={
             "version": item.version,
             "status": item.status if item.status != "pending" else "answered",
@@ -122,11 +131,14 @@ def request_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse
             "summary": item.answer_summary,
         },
         filed_on=item.filed_on,
-        oversized=oversized,
+        oversized=[name for _field, name in getattr(request, "oversized_uploads", [])],
         existing=list(item.attachments.all()),
     )
-    appeal_form = AppealForm(
-        request.POST if action == "appeal" else None,
+
+
+def _appeal_form(request: HttpRequest, item: TransparencyRequest, bound: bool = False) -> AppealForm:
+    return AppealForm(
+        request.POST if bound else None,
         initial={
             "version": item.version,
             "appeal_filed_on": item.appeal_filed_on,
@@ -135,48 +147,23 @@ def request_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse
         },
         filed_on=item.filed_on,
     )
-    try:
-        if action == "answer" and answer_form.is_valid():
-            svc.record_answer(
-                request=item,
-                actor=request.user,
-                status=answer_form.cleaned_data["status"],
-                answered_on=answer_form.cleaned_data["answered_on"],
-                summary=answer_form.cleaned_data["summary"],
-                files=answer_form.checked_files,
-                expected_version=answer_form.cleaned_data["version"],
-            )
-            messages.success(request, _("Answer recorded."))
-            return redirect(item.get_absolute_url())
-        if action == "appeal" and appeal_form.is_valid():
-            svc.record_appeal(
-                request=item,
-                actor=request.user,
-                filed_on=appeal_form.cleaned_data["appeal_filed_on"],
-                outcome=appeal_form.cleaned_data["appeal_outcome"],
-                outcome_on=appeal_form.cleaned_data["appeal_outcome_on"],
-                expected_version=appeal_form.cleaned_data["version"],
-            )
-            messages.success(request, _("Appeal recorded."))
-            return redirect(item.get_absolute_url())
-        if action == "extend":
-            version = attachments.version_from(request.POST.get("version"))
-            svc.extend(request=item, actor=request.user, expected_version=version)
-            messages.success(request, _("Extension recorded; the due date moved."))
-            return redirect(item.get_absolute_url())
-        if action == "withdraw":
-            svc.withdraw(request=item, actor=request.user)
-            messages.success(request, _("Request marked as withdrawn."))
-            return redirect(item.get_absolute_url())
-        if action == "evidence":
-            evidence = svc.to_evidence(request=item, actor=request.user)
-            messages.success(request, _("A draft of evidence was created from the answer. Check it and submit it."))
-            return redirect("monitoring:evidence_edit", uuid=evidence.uuid)
-    except svc.TransparencyError as exc:
-        messages.error(request, exc.message)
-        if action not in ("answer", "appeal"):  # a one-shot action has nothing typed to keep: back to the page
-            return redirect(item.get_absolute_url())
-        answer_form.save_failed = action == "answer"
+
+
+def _detail_page(
+    request: HttpRequest,
+    item: TransparencyRequest,
+    *,
+    answer_form: AnswerForm | None = None,
+    appeal_form: AppealForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The request's page; after a refused verb, with that verb's form as it was sent (the other one fresh)."""
+    if status == CONFLICT:
+        item.refresh_from_db()  # someone changed it: show it as it is now
+    if answer_form is None:
+        answer_form = _answer_form(request, item)
+    if appeal_form is None:
+        appeal_form = _appeal_form(request, item)
     answer_form.helper = _helper()  # type: ignore[attr-defined]
     appeal_form.helper = _helper()  # type: ignore[attr-defined]
     _annotate([item])
@@ -192,12 +179,103 @@ def request_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse
             "evidence": item.evidence.all(),
             "can": rules.request_actions(item),
         },
+        status=status,
     )
+
+
+# One view per verb, each posting from the request's page. A form that does not validate, or that the service
+# refuses, shows the page again with what was typed; a refused one-shot action goes back to the page (409 with the
+# page as it is now when someone changed the request in between).
+
+
+@login_required
+@require_POST
+def request_answer(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    item = get_request_for_member(request.user, uuid)
+    form = _answer_form(request, item, bound=True)
+    if not form.is_valid():
+        return _detail_page(request, item, answer_form=form)
+    try:
+        with refusal(request) as refused:
+            svc.record_answer(
+                request=item,
+                actor=request.user,
+                status=form.cleaned_data["status"],
+                answered_on=form.cleaned_data["answered_on"],
+                summary=form.cleaned_data["summary"],
+                files=form.checked_files,
+                expected_version=form.cleaned_data["version"],
+            )
+            messages.success(request, _("Answer recorded."))
+            return redirect(item.get_absolute_url())
+    except SAVE_ERRORS:  # the database or the file storage failed: nothing saved, the form keeps what was typed
+        logger.exception("transparency answer could not be saved")
+        messages.error(request, SAVE_FAILED)
+        form.save_failed = True
+        return _detail_page(request, item, answer_form=form)
+    form.save_failed = True  # the files must be chosen again
+    return _detail_page(request, item, answer_form=form, status=refused.status)
+
+
+@login_required
+@require_POST
+def request_appeal(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    item = get_request_for_member(request.user, uuid)
+    form = _appeal_form(request, item, bound=True)
+    if not form.is_valid():
+        return _detail_page(request, item, appeal_form=form)
+    with refusal(request) as refused:
+        svc.record_appeal(
+            request=item,
+            actor=request.user,
+            filed_on=form.cleaned_data["appeal_filed_on"],
+            outcome=form.cleaned_data["appeal_outcome"],
+            outcome_on=form.cleaned_data["appeal_outcome_on"],
+            expected_version=form.cleaned_data["version"],
+        )
+        messages.success(request, _("Appeal recorded."))
+        return redirect(item.get_absolute_url())
+    return _detail_page(request, item, appeal_form=form, status=refused.status)
+
+
+@login_required
+@require_POST
+def request_extend(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    item = get_request_for_member(request.user, uuid)
+    with refusal(request) as refused:
+        svc.extend_request(request=item, actor=request.user, expected_version=expected_version(request))
+        messages.success(request, _("Extension recorded; the due date moved."))
+        return redirect(item.get_absolute_url())
+    return refused.response(lambda status: _detail_page(request, item, status=status), item.get_absolute_url())
+
+
+@login_required
+@require_POST
+def request_withdraw(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    item = get_request_for_member(request.user, uuid)
+    with refusal(request) as refused:
+        svc.withdraw_request(request=item, actor=request.user, expected_version=expected_version(request))
+        messages.success(request, _("Request marked as withdrawn."))
+        return redirect(item.get_absolute_url())
+    return refused.response(lambda status: _detail_page(request, item, status=status), item.get_absolute_url())
+
+
+@login_required
+@require_POST
+def request_to_evidence(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    item = get_request_for_member(request.user, uuid)
+    with refusal(request) as refused:
+        evidence = svc.create_evidence_from_answer(
+            request=item, actor=request.user, expected_version=expected_version(request)
+        )
+        messages.success(request, _("A draft of evidence was created from the answer. Check it and submit it."))
+        return redirect("monitoring:evidence_edit", uuid=evidence.uuid)
+    return refused.response(lambda status: _detail_page(request, item, status=status), item.get_absolute_url())
 
 
 @require_safe
 def public_overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "monitoring/transparency_public.html", {"records": svc.public_records()})
+    return render(request, "monitoring/transparency_public.html", {"records": stats.public_records()})
 
 
 @require_safe
@@ -213,5 +291,6 @@ def public_request(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @never_cache
 @require_safe
-def answer_file(request: HttpRequest, uuid: str) -> FileResponse:
+@serves_files
+def answer_file(request: HttpRequest, uuid: str) -> HttpResponseBase:
     return attachments.download(get_transparency_file_for_user(request.user, uuid))

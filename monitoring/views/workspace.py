@@ -11,7 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from monitoring import attachments
 from monitoring.audit_labels import label_for
-from monitoring.forms import EvidenceFilterForm, EvidenceForm, initial_from
+from monitoring.forms.evidence import EvidenceForm, initial_from
+from monitoring.forms.filters import EvidenceFilterForm
 from monitoring.models import Evidence, Indicator, ModerationEntry, Plan
 from monitoring.permissions import (
     can_see_custody,
@@ -30,10 +32,10 @@ from monitoring.permissions import (
 )
 from monitoring.services import evidence as evidence_service
 from monitoring.services import moderation
-from monitoring.services.evidence import EvidenceError
-from portal.http import AuthenticatedHttpRequest
+from portal.http import CONFLICT, AuthenticatedHttpRequest, Refusal, expected_version, refusal
 from portal.models import AuditEvent
 from portal.permissions import is_moderator, organisations_of
+from portal.storage import STORAGE_ERRORS, serves_files
 
 PAGE_SIZE = 25
 logger = logging.getLogger(__name__)
@@ -41,6 +43,9 @@ SAVE_FAILED = gettext_lazy(
     "We could not save this right now, because of a problem on our side. Nothing was saved and nothing you typed "
     "was lost: try again in a moment (files must be chosen again)."
 )
+# The database or the file storage failed (a disk error, or an S3 bucket that does not answer: botocore's errors
+# are not OSError): nothing was saved, and the form comes back with everything typed.
+SAVE_ERRORS: tuple[type[Exception], ...] = (DatabaseError, *STORAGE_ERRORS)
 
 
 def _evidence_form(request: HttpRequest, plan: Plan, evidence: Evidence | None = None) -> EvidenceForm:
@@ -67,21 +72,9 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
     if not organisations:
         return render(request, "monitoring/evidence_list.html", {"no_organisation": True})
     form = EvidenceFilterForm(request.GET or None)
-    items = Evidence.objects.filter(organisation__in=organisations)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["status"]:
-            items = items.filter(status=data["status"])
-        if data["kind"]:
-            items = items.filter(kind=data["kind"])
-        if data["visibility"]:
-            items = items.filter(visibility=data["visibility"])
-        if data["indicator"]:
-            items = items.filter(indicators__code=data["indicator"].strip().upper())
-        if data["year"]:
-            items = items.filter(period_start__year__lte=data["year"], period_end__year__gte=data["year"])
     items = (
-        items.distinct()
+        form.apply(Evidence.objects.filter(organisation__in=organisations))
+        .distinct()
         .select_related("organisation", "submitted_by")
         .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.only("pk", "code", "plan_id")))
         .order_by("-created_at", "-pk")
@@ -110,31 +103,31 @@ def evidence_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     wanted = request.GET.get("plan")
     plan = next((p for p in plans if p.slug == wanted), plans[0])
     form = _evidence_form(request, plan)
+    status = 200
     if request.method == "POST" and form.is_valid():
         organisation = form.cleaned_data.get("organisation") or organisations_of(request.user).get()
         try:
-            evidence = evidence_service.create_evidence(
-                organisation=organisation,
-                author=request.user,
-                fields=form.evidence_fields(),
-                files=form.checked_files,
-                submit=form.submitting,
-                note=form.cleaned_data.get("note", ""),
-                creation_key=form.cleaned_data.get("creation_key"),
-            )
-        except evidence_service.EvidenceError as exc:
-            messages.error(request, exc.message)
-        except (DatabaseError, OSError):
+            with refusal(request) as refused:
+                evidence = evidence_service.create_evidence(
+                    organisation=organisation,
+                    actor=request.user,
+                    fields=form.evidence_fields(),
+                    files=form.checked_files,
+                    submit=form.submitting,
+                    note=form.cleaned_data.get("note", ""),
+                    creation_key=form.cleaned_data.get("creation_key"),
+                )
+                messages.success(
+                    request,
+                    _("Submitted for review. A moderator will check it.") if form.submitting else _("Draft saved."),
+                )
+                return redirect(evidence.get_absolute_url())
+            status = refused.status
+        except SAVE_ERRORS:
             logger.exception("evidence could not be saved")
             messages.error(request, SAVE_FAILED)
             form.save_failed = True
-        else:
-            messages.success(
-                request,
-                _("Submitted for review. A moderator will check it.") if form.submitting else _("Draft saved."),
-            )
-            return redirect(evidence.get_absolute_url())
-    return render(request, "monitoring/evidence_form.html", {"form": form, "plan": plan, "plans": plans})
+    return render(request, "monitoring/evidence_form.html", {"form": form, "plan": plan, "plans": plans}, status=status)
 
 
 @never_cache
@@ -146,45 +139,43 @@ def evidence_edit(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
         messages.info(request, _("This item has been submitted and is read-only until a moderator asks for changes."))
         return redirect(evidence.get_absolute_url())
     form = _evidence_form(request, evidence.plan, evidence)
-    stale = False
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            expected = int(request.POST.get("version", "0"))
-        except ValueError:
-            expected = 0
-        try:
-            evidence = evidence_service.update_evidence(
-                evidence=evidence,
-                actor=request.user,
-                fields=form.evidence_fields(),
-                files=form.checked_files,
-                expected_version=expected,
-                submit=form.submitting,
-                note=form.cleaned_data.get("note", ""),
-            )
-        except (DatabaseError, OSError):
+            with refusal(request) as refused:
+                evidence = evidence_service.update_evidence(
+                    evidence=evidence,
+                    actor=request.user,
+                    fields=form.evidence_fields(),
+                    files=form.checked_files,
+                    expected_version=expected_version(request),
+                    submit=form.submitting,
+                    note=form.cleaned_data.get("note", ""),
+                )
+                messages.success(request, _("Submitted for review.") if form.submitting else _("Changes saved."))
+                return redirect(evidence.get_absolute_url())
+            status = refused.status
+        except SAVE_ERRORS:
             logger.exception("evidence could not be saved")
             messages.error(request, SAVE_FAILED)
             form.save_failed = True
-        except evidence_service.StaleEdit as exc:
-            messages.error(request, exc.message)
-            stale = True
-            evidence.refresh_from_db()
-        except evidence_service.EvidenceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Submitted for review.") if form.submitting else _("Changes saved."))
-            return redirect(evidence.get_absolute_url())
+    stale = status == CONFLICT
     context: dict[str, Any] = {"form": form, "evidence": evidence, "plan": evidence.plan, "stale": stale}
     if stale:
-        context["current"] = evidence
-    return render(request, "monitoring/evidence_form.html", context)
+        evidence.refresh_from_db()
+        context["current"] = evidence  # what the other person saved, beside what this one typed
+    return render(request, "monitoring/evidence_form.html", context, status=status)
 
 
 @never_cache
 @require_safe
 def evidence_detail(request: HttpRequest, uuid: str) -> HttpResponse:
-    evidence = get_evidence_for_user(request.user, uuid)
+    return _detail_page(request, get_evidence_for_user(request.user, uuid))
+
+
+def _detail_page(request: HttpRequest, evidence: Evidence, status: int = 200) -> HttpResponse:
+    if status == CONFLICT:
+        evidence.refresh_from_db()  # someone changed it: show it as it is now
     custody = can_see_custody(request.user, evidence)
     history = []
     if custody:
@@ -219,6 +210,7 @@ def evidence_detail(request: HttpRequest, uuid: str) -> HttpResponse:
                 else []
             ),
         },
+        status=status,
     )
 
 
@@ -226,54 +218,53 @@ def evidence_detail(request: HttpRequest, uuid: str) -> HttpResponse:
 @require_POST
 def evidence_submit(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     evidence = get_evidence_for_member(request.user, uuid)
-    try:
+    with refusal(request) as refused:
         evidence_service.submit_evidence(
             evidence=evidence,
             actor=request.user,
-            expected_version=attachments.version_from(request.POST.get("version")),
+            expected_version=expected_version(request),
             note=request.POST.get("note", "")[:2000],
         )
-    except evidence_service.EvidenceError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("Submitted for review. A moderator will check it."))
-    return redirect(evidence.get_absolute_url())
+        return redirect(evidence.get_absolute_url())
+    return _refused(request, evidence, refused)
+
+
+def _refused(request: HttpRequest, evidence: Evidence, refused: Refusal) -> HttpResponse:
+    return refused.response(lambda status: _detail_page(request, evidence, status), evidence.get_absolute_url())
 
 
 @login_required
 @require_POST
 def evidence_withdraw(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     evidence = get_evidence_for_member(request.user, uuid)
-    try:
+    with refusal(request) as refused:
         moderation.withdraw_evidence(
             evidence=evidence,
             actor=request.user,
             reason=request.POST.get("reason", ""),
-            expected_version=attachments.version_from(request.POST.get("version")),
+            expected_version=expected_version(request),
         )
-    except EvidenceError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("The evidence was withdrawn. It stays on record and is no longer public."))
-    return redirect(evidence.get_absolute_url())
+        return redirect(evidence.get_absolute_url())
+    return _refused(request, evidence, refused)
 
 
 @login_required
 @require_POST
 def evidence_delete(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     evidence = get_evidence_for_member(request.user, uuid)
-    try:
+    with refusal(request) as refused:
         evidence_service.delete_draft(evidence=evidence, actor=request.user)
-    except evidence_service.EvidenceError as exc:
-        messages.error(request, exc.message)
-        return redirect(evidence.get_absolute_url())
-    messages.success(request, _("The draft “%(title)s” was deleted.") % {"title": evidence.title})
-    return redirect("monitoring:evidence_list")
+        messages.success(request, _("The draft “%(title)s” was deleted.") % {"title": evidence.title})
+        return redirect("monitoring:evidence_list")
+    return _refused(request, evidence, refused)
 
 
 @never_cache
 @require_safe
-def attachment_download(request: HttpRequest, uuid: str) -> FileResponse:
+@serves_files
+def attachment_download(request: HttpRequest, uuid: str) -> HttpResponseBase:
     return attachments.download(get_attachment_for_user(request.user, uuid))
 
 
@@ -282,10 +273,7 @@ def attachment_download(request: HttpRequest, uuid: str) -> FileResponse:
 def attachment_remove(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     attachment = get_attachment_for_user(request.user, uuid)
     evidence = get_evidence_for_member(request.user, attachment.evidence.uuid)
-    try:
+    with refusal(request):
         evidence_service.remove_attachment(attachment=attachment, actor=request.user)
-    except evidence_service.EvidenceError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("The file “%(name)s” was removed.") % {"name": attachment.original_name})
     return redirect("monitoring:evidence_edit", uuid=evidence.uuid)

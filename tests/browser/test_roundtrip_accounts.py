@@ -247,12 +247,12 @@ def test_accepting_with_two_different_passwords_keeps_the_name_and_says_they_dif
     live_server, cast, page: Page, lang: str
 ):
     email = "ana.lopez@example.test"
-    _invitation, token = services.invite(
+    _invitation, token = services.create_invitation(
         email=email,
         organisation=cast.intersecta,
         role=Role.MEMBER,
         language=lang,
-        inviter=cast.moderator,
+        actor=cast.moderator,
         accept_url_for=lambda token: token,
     )
     url = f"{live_server.url}/{lang}/accounts/invitation/{token}/"

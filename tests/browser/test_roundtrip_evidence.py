@@ -124,7 +124,7 @@ def test_evidence_survives_draft_edit_submit_changes_requested_and_resubmission(
     expect(page.get_by_text(words["submitted"]).first).to_be_visible()
     item.refresh_from_db()
     assert item.status == EvidenceStatus.SUBMITTED
-    request_changes(evidence=item, moderator=cast.moderator, reason="Aclara el periodo.", expected_version=item.version)
+    request_changes(evidence=item, actor=cast.moderator, reason="Aclara el periodo.", expected_version=item.version)
 
     # The member corrects only the summary and resubmits: every saved date is still in the form.
     page.goto(edit)

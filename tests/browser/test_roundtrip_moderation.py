@@ -145,7 +145,7 @@ def test_each_decision_reads_back_with_its_reason_exactly_as_typed_for_moderator
     base = live_server.url
     evidence = submitted(cast, mx_plan, "SEMAR: 50 % de mujeres desplegadas", lang)
     if choice.decision == "withdraw":
-        evidence = moderation.approve_evidence(evidence=evidence, moderator=cast.moderator)
+        evidence = moderation.approve_evidence(evidence=evidence, actor=cast.moderator)
     before, version = evidence.status, evidence.version
     last_audit = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
     OutgoingMail.objects.all().delete()
@@ -219,7 +219,7 @@ def test_a_decision_that_lost_the_race_keeps_the_reason_typed_and_says_who_decid
     page.goto(f"{base}/{lang}/moderation/{evidence.uuid}/")
     page.get_by_label(re.compile(f"^{TEXT[lang]['reason']}")).fill(REASON)
     page.get_by_label(TEXT[lang]["then_next"]).uncheck()
-    moderation.approve_evidence(evidence=evidence, moderator=colleague)  # while the page was open
+    moderation.approve_evidence(evidence=evidence, actor=colleague)  # while the page was open
     page.get_by_role("button", name=CHOICES["reject"].button[lang]).click()
 
     expect(messages(page)).to_contain_text(TEXT[lang]["already_decided"].format(who="Otra Moderadora"))

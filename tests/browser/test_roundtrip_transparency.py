@@ -36,8 +36,9 @@ FOLIOS = {"SRE": "330026425000101", "SEDENA": "330026425000102", "SEMAR": "33002
 ANSWER_SUMMARY = "Se desplegaron 12 mujeres: 3 oficiales y 9 de tropa.\nAnexa el oficio de respuesta."
 PDF_NAME = "respuesta-sedena.pdf"
 
-ANSWER_FORM = "main form:has(input[name=action][value=answer])"
-APPEAL_FORM = "main form:has(input[name=action][value=appeal])"
+# One URL per verb: each form is found by where it posts.
+ANSWER_FORM = "main form[action$='/answer/']"
+APPEAL_FORM = "main form[action$='/appeal/']"
 
 # What each language's pages call the controls and say back. Dates are written as each language shows them.
 WORDS = {

@@ -68,9 +68,9 @@ def test_two_moderators_deciding_at_once_record_exactly_one_decision(cast, mx_pl
 
     results = run_at_once(
         [
-            lambda: moderation.approve_evidence(evidence=evidence, moderator=cast.moderator, expected_version=version),
+            lambda: moderation.approve_evidence(evidence=evidence, actor=cast.moderator, expected_version=version),
             lambda: moderation.reject_evidence(
-                evidence=evidence, moderator=second, reason="Duplicate", expected_version=version
+                evidence=evidence, actor=second, reason="Duplicate", expected_version=version
             ),
         ]
     )
@@ -95,7 +95,7 @@ def test_twenty_concurrent_approvals_produce_exactly_one_transition(cast, mx_pla
     evidence = submitted_item(cast, mx_plan)
     moderators = [UserFactory(is_staff=True, is_superuser=True) for _ in range(20)]
 
-    results = run_at_once([lambda m=m: moderation.approve_evidence(evidence=evidence, moderator=m) for m in moderators])
+    results = run_at_once([lambda m=m: moderation.approve_evidence(evidence=evidence, actor=m) for m in moderators])
 
     assert sum(isinstance(r, Evidence) for r in results) == 1
     assert sum(isinstance(r, EvidenceError) for r in results) == 19

@@ -377,7 +377,7 @@ def test_a_version_published_before_the_renderer_changed_is_served_byte_identica
     assert render_markdown(SUMMARY) != LEGACY_HTML
     with (
         mock.patch("monitoring.markdown.render_markdown", side_effect=AssertionError("re-rendered")),
-        mock.patch("monitoring.services.reports.render_markdown", side_effect=AssertionError("re-rendered")),
+        mock.patch("monitoring.snapshots.render_markdown", side_effect=AssertionError("re-rendered")),
     ):
         for url in (f"/en/reports/{SLUG}/", f"/es/reports/{SLUG}/v1/"):
             html = client.get(url).content.decode()

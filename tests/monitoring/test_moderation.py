@@ -48,14 +48,14 @@ def test_every_allowed_and_every_forbidden_decision(cast, mx_plan, status, decis
     evidence = item(cast, mx_plan, status=status)
     expected = ALLOWED.get((status, decision))
     if expected:
-        result = moderation.decide(
+        result = moderation.decide_evidence(
             evidence=evidence, actor=cast.moderator, decision=decision, reason="Because.", expected_version=None
         )
         assert result.status == expected
         assert ModerationEntry.objects.filter(evidence=evidence, kind=expected, author=cast.moderator).exists()
     else:
         with pytest.raises(EvidenceError):
-            moderation.decide(
+            moderation.decide_evidence(
                 evidence=evidence, actor=cast.moderator, decision=decision, reason="Because.", expected_version=None
             )
         evidence.refresh_from_db()
@@ -68,7 +68,7 @@ def test_every_allowed_and_every_forbidden_decision(cast, mx_plan, status, decis
 def test_reject_and_ask_for_changes_require_a_reason(cast, mx_plan, decision, reason):
     evidence = item(cast, mx_plan)
     with pytest.raises(EvidenceError, match="reason"):
-        moderation.decide(
+        moderation.decide_evidence(
             evidence=evidence, actor=cast.moderator, decision=decision, reason=reason, expected_version=None
         )
     evidence.refresh_from_db()
@@ -77,13 +77,13 @@ def test_reject_and_ask_for_changes_require_a_reason(cast, mx_plan, decision, re
 
 def test_an_overlong_reason_is_refused(cast, mx_plan):
     with pytest.raises(EvidenceError, match="too long"):
-        moderation.reject_evidence(evidence=item(cast, mx_plan), moderator=cast.moderator, reason="x" * 5001)
+        moderation.reject_evidence(evidence=item(cast, mx_plan), actor=cast.moderator, reason="x" * 5001)
 
 
 def test_a_moderator_may_not_approve_what_she_submitted(cast, mx_plan):
     evidence = item(cast, mx_plan, submitted_by=cast.moderator)
     with pytest.raises(EvidenceError, match="submitted yourself"):
-        moderation.approve_evidence(evidence=evidence, moderator=cast.moderator)
+        moderation.approve_evidence(evidence=evidence, actor=cast.moderator)
     evidence.refresh_from_db()
     assert evidence.status == "submitted"
 
@@ -91,7 +91,7 @@ def test_a_moderator_may_not_approve_what_she_submitted(cast, mx_plan):
 @pytest.mark.parametrize("role", ["member", "reviewer", "other_reviewer", "outsider"])
 def test_only_moderators_decide(cast, mx_plan, role):
     with pytest.raises(EvidenceError, match="Only moderators"):
-        moderation.approve_evidence(evidence=item(cast, mx_plan), moderator=getattr(cast, role))
+        moderation.approve_evidence(evidence=item(cast, mx_plan), actor=getattr(cast, role))
 
 
 def test_members_of_the_organisation_may_withdraw_approved_evidence_but_others_not(cast, mx_plan):
@@ -113,7 +113,7 @@ def test_members_of_the_organisation_may_withdraw_approved_evidence_but_others_n
 )
 def test_every_decision_writes_an_audit_row_with_actor_fields_and_reason(cast, mx_plan, decision, action):
     evidence = item(cast, mx_plan)
-    moderation.decide(
+    moderation.decide_evidence(
         evidence=evidence, actor=cast.moderator, decision=decision, reason="Checked the source.", expected_version=None
     )
     event = AuditEvent.objects.get(action=action)
@@ -126,10 +126,10 @@ def test_every_decision_writes_an_audit_row_with_actor_fields_and_reason(cast, m
 def test_a_stale_version_is_refused_with_the_decision_that_won(cast, mx_plan):
     evidence = item(cast, mx_plan)
     version = evidence.version
-    moderation.approve_evidence(evidence=evidence, moderator=cast.moderator, expected_version=version)
+    moderation.approve_evidence(evidence=evidence, actor=cast.moderator, expected_version=version)
     second = UserFactory(is_staff=True, is_superuser=True)
     with translation.override("en"), pytest.raises(moderation.AlreadyDecided) as excinfo:
-        moderation.reject_evidence(evidence=evidence, moderator=second, reason="No", expected_version=version)
+        moderation.reject_evidence(evidence=evidence, actor=second, reason="No", expected_version=version)
     assert "already decided: approved by" in excinfo.value.message
     assert ModerationEntry.objects.exclude(kind=EntryKind.SUBMITTED).count() == 1
 
@@ -139,7 +139,7 @@ def test_the_submitter_is_mailed_after_commit_in_her_language(cast, mx_plan, dja
     cast.member.save()
     evidence = item(cast, mx_plan)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        moderation.request_changes(evidence=evidence, moderator=cast.moderator, reason="Falta la fuente original.")
+        moderation.request_changes(evidence=evidence, actor=cast.moderator, reason="Falta la fuente original.")
         assert mail.outbox == []  # nothing leaves before the transaction commits
     for callback in callbacks:
         callback()
@@ -155,14 +155,14 @@ def test_english_readers_get_english_mail(cast, mx_plan, django_capture_on_commi
     cast.member.preferred_language = "en"
     cast.member.save()
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.approve_evidence(evidence=item(cast, mx_plan), moderator=cast.moderator)
+        moderation.approve_evidence(evidence=item(cast, mx_plan), actor=cast.moderator)
     assert mail.outbox[0].subject.startswith("Approved")
 
 
 def test_a_rolled_back_decision_sends_nothing(cast, mx_plan, django_capture_on_commit_callbacks):
     evidence = item(cast, mx_plan)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
-        moderation.approve_evidence(evidence=evidence, moderator=cast.moderator)
+        moderation.approve_evidence(evidence=evidence, actor=cast.moderator)
         raise RuntimeError("something failed after the decision")
     evidence.refresh_from_db()
     assert evidence.status == "submitted"
@@ -177,7 +177,7 @@ def test_a_failing_mail_server_never_loses_the_decision_and_the_mail_is_retried(
         mock.patch("portal.mail.send_mail", side_effect=ConnectionRefusedError("smtp down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        moderation.approve_evidence(evidence=evidence, moderator=cast.moderator)
+        moderation.approve_evidence(evidence=evidence, actor=cast.moderator)
     evidence.refresh_from_db()
     assert evidence.status == "approved"
     queued = OutgoingMail.objects.get()
@@ -226,7 +226,7 @@ def test_resubmission_after_changes_goes_back_to_the_queue(cast, mx_plan):
     from monitoring.services.evidence import submit_evidence
 
     evidence = item(cast, mx_plan, indicators=[mx_plan.indicator_set.get(code="I01")])
-    evidence = moderation.request_changes(evidence=evidence, moderator=cast.moderator, reason="Add the PDF")
+    evidence = moderation.request_changes(evidence=evidence, actor=cast.moderator, reason="Add the PDF")
     evidence = submit_evidence(evidence=evidence, actor=cast.member, expected_version=evidence.version, note="Done")
     assert evidence.status == "submitted"
     kinds = list(ModerationEntry.objects.filter(evidence=evidence).order_by("pk").values_list("kind", flat=True))

@@ -36,7 +36,9 @@ EDITOR_URLS = [
     ("get", "/en/workspace/reports/{uuid}/"),
     ("get", "/en/workspace/reports/{uuid}/pillars/P2/"),
     ("get", "/en/workspace/reports/{uuid}/preview/"),
-    ("post", "/en/workspace/reports/{uuid}/publication/"),
+    ("post", "/en/workspace/reports/{uuid}/publication/request/"),
+    ("post", "/en/workspace/reports/{uuid}/publication/cancel/"),
+    ("post", "/en/workspace/reports/{uuid}/publication/approve/"),
 ]
 
 
@@ -45,10 +47,12 @@ EDITOR_URLS = [
 def test_only_reviewers_of_authoring_organisations_reach_the_editor(client, cast, report, role, method, url):
     if role != "anonymous":
         client.force_login(getattr(cast, role))
-    response = getattr(client, method)(url.format(uuid=report.uuid), {"action": "request"})
+    response = getattr(client, method)(url.format(uuid=report.uuid))
     expected = {"anonymous": 302, "reviewer": 200, "other_reviewer": 200}.get(role, 404)
     if method == "post" and expected == 200:
-        expected = 302
+        # Asking for publication succeeds (back to the page); withdrawing or approving a request nobody made is a
+        # conflict with the report as it is (409), exactly as when someone else withdrew or approved it first.
+        expected = 302 if url.endswith("/request/") else 409
     assert response.status_code == expected
 
 
@@ -181,27 +185,44 @@ def test_two_reviewers_editing_the_same_assessment_never_overwrite_each_other(cl
 def test_publication_through_the_pages_needs_a_second_reviewer(client, cast, report):
     url = f"/en/workspace/reports/{report.uuid}/publication/"
     client.force_login(cast.reviewer)
-    client.post(url, {"action": "request"})
-    response = client.post(url, {"action": "approve"}, follow=True)
+    client.post(f"{url}request/")
+    page = client.get(f"/en/workspace/reports/{report.uuid}/").content.decode()
+    assert f'action="{url}approve/"' not in page and f'action="{url}cancel/"' in page  # not to the one who asked
+    response = client.post(f"{url}approve/", follow=True)
     assert "Another reviewer must approve" in response.content.decode()
+    assert response.redirect_chain == [(f"/en/workspace/reports/{report.uuid}/", 302)]
     assert not ReportVersion.objects.exists()
     client.force_login(cast.other_reviewer)
-    response = client.post(url, {"action": "approve"}, follow=True)
+    assert f'action="{url}approve/"' in client.get(f"/en/workspace/reports/{report.uuid}/").content.decode()
+    response = client.post(f"{url}approve/", follow=True)
     assert "Version 1 published." in response.content.decode()
     assert client.get("/en/reports/shadow-2021/v1/").status_code == 200
 
 
+def test_a_publication_request_can_be_withdrawn(client, cast, report):
+    url = f"/en/workspace/reports/{report.uuid}/publication/"
+    client.force_login(cast.reviewer)
+    client.post(f"{url}request/")
+    response = client.post(f"{url}cancel/", follow=True)
+    assert "Publication request withdrawn." in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == "draft" and report.publication_requested_by is None
+
+
+def test_the_publication_verbs_take_no_get(client, cast, report):
+    client.force_login(cast.reviewer)
+    for verb in ("request", "cancel", "approve"):
+        assert client.get(f"/en/workspace/reports/{report.uuid}/publication/{verb}/").status_code == 405
+    assert client.get(f"/en/workspace/reports/{report.uuid}/publication/").status_code == 404  # one URL per verb
+
+
 def test_an_embargo_date_is_taken_from_the_request_form(client, cast, report):
     client.force_login(cast.reviewer)
-    client.post(
-        f"/en/workspace/reports/{report.uuid}/publication/", {"action": "request", "public_from": "2999-01-01T09:00"}
-    )
+    client.post(f"/en/workspace/reports/{report.uuid}/publication/request/", {"public_from": "2999-01-01T09:00"})
     report.refresh_from_db()
     assert report.publication_public_from.year == 2999
     response = client.post(
-        f"/en/workspace/reports/{report.uuid}/publication/",
-        {"action": "request", "public_from": "not a date"},
-        follow=True,
+        f"/en/workspace/reports/{report.uuid}/publication/request/", {"public_from": "not a date"}, follow=True
     )
     assert response.status_code == 200
 

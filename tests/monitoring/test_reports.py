@@ -289,16 +289,20 @@ def test_xss_payloads_in_every_markdown_field_render_inert(world, cast, client, 
         assert dangerous_markup(html) == [], url
 
 
-def test_the_pdf_contains_every_indicator_code_and_is_generated_once(world, cast, client, media_storage):
+def test_the_pdfs_are_generated_at_publication_and_downloads_serve_the_stored_file(
+    world, cast, client, media_storage, django_capture_on_commit_callbacks
+):
     assess(world, cast.reviewer, [world["public"]])
-    publish(world, cast)
     with mock.patch(
-        "monitoring.views.reports.version_pdf",
+        "monitoring.published_files.version_pdf",
         wraps=__import__("monitoring.exports.report", fromlist=["version_pdf"]).version_pdf,
     ) as spy:
+        with django_capture_on_commit_callbacks(execute=True):
+            publish(world, cast)
+        assert spy.call_count == 2  # one per language, once the publication commits
         first = _pdf_bytes(client, f"/en/reports/{SLUG}/v1/download.pdf")
         second = _pdf_bytes(client, f"/en/reports/{SLUG}/v1/download.pdf")
-    assert spy.call_count == 1
+    assert spy.call_count == 2  # downloads never render
     assert first == second
     text = _pdf_text(client, f"/en/reports/{SLUG}/v1/download.pdf")
     for code in Indicator.objects.filter(plan=world["report"].plan).values_list("code", flat=True):

@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from monitoring import stats
 from monitoring.deadlines import Calendar
 from monitoring.files import inspect_upload
 from monitoring.models import Evidence, Indicator, Institution, RequestStatus, TransparencyRequest
@@ -104,7 +105,7 @@ def test_overdue_is_computed_at_a_given_today(cast, mx_plan):
     request = file_five(cast, mx_plan)[0]
     assert not request.is_overdue(dt.date(2025, 4, 1))
     assert request.is_overdue(dt.date(2025, 4, 2))
-    svc.extend(request=request, actor=cast.member)
+    svc.extend_request(request=request, actor=cast.member)
     request.refresh_from_db()
     assert request.extended_due_on == dt.date(2025, 4, 15)
     assert not request.is_overdue(dt.date(2025, 4, 2))
@@ -121,7 +122,7 @@ def test_an_answer_with_a_file_becomes_evidence_linked_back_with_the_same_file(c
         summary="12 mujeres.",
         files=[answer],
     )
-    evidence = svc.to_evidence(request=request, actor=cast.member)
+    evidence = svc.create_evidence_from_answer(request=request, actor=cast.member)
     assert evidence.transparency_request == request and evidence.status == "draft"
     assert evidence.kind == "transparency_answer" and list(evidence.indicators.values_list("code", flat=True)) == [
         "I07"
@@ -134,7 +135,7 @@ def test_an_answer_with_a_file_becomes_evidence_linked_back_with_the_same_file(c
 
 def test_only_answered_requests_become_evidence(cast, mx_plan):
     with pytest.raises(svc.TransparencyError):
-        svc.to_evidence(request=file_five(cast, mx_plan)[0], actor=cast.member)
+        svc.create_evidence_from_answer(request=file_five(cast, mx_plan)[0], actor=cast.member)
     assert not Evidence.objects.exists()
 
 
@@ -174,7 +175,7 @@ def test_public_statistics_exclude_private_requests_and_match_a_hand_count(cast,
     make("P1", dt.date(2024, 6, 7), "answered", dt.date(2024, 9, 9), public=False)  # private: never counted
 
     requests = TransparencyRequest.objects.filter(is_public=True)
-    record = svc.institution_record(requests, dt.date(2025, 6, 1), calendar)
+    record = stats.institution_record(requests, dt.date(2025, 6, 1), calendar)
     assert record["total"] == {
         "filed": 5,
         "on_time": 3,
@@ -228,9 +229,12 @@ def test_role_by_url(client, cast, mx_plan, role, media_storage):
     assert client.get(f"/en/workspace/requests/{request.uuid}/").status_code == (
         200 if member else 302 if role == "anonymous" else 404
     )
-    assert client.post(f"/en/workspace/requests/{request.uuid}/", {"action": "withdraw"}).status_code in (
-        (302,) if member or role == "anonymous" else (404,)
-    )
+    assert client.post(f"/en/workspace/requests/{request.uuid}/").status_code == (405 if role != "anonymous" else 302)
+    # One URL per verb. Outside reach: 404 before anything is read. Members posting nothing get the page again
+    # (a form that does not validate) or, for a one-shot action without the version it was opened at, a 409.
+    for verb, for_members in (("answer", 200), ("appeal", 200), ("extend", 409), ("withdraw", 409), ("evidence", 409)):
+        status = client.post(f"/en/workspace/requests/{request.uuid}/{verb}/").status_code
+        assert status == (for_members if member else 302 if role == "anonymous" else 404), verb
     assert client.get(f"/en/files/{attachment.uuid}/").status_code == 404  # not an evidence file
     file_status = client.get(f"/en/transparency/files/{attachment.uuid}/").status_code
     assert file_status == (200 if member or role == "moderator" else 404)
@@ -268,9 +272,8 @@ def test_the_answer_form_keeps_input_and_refuses_bad_files(client, cast, mx_plan
     request = file_five(cast, mx_plan)[0]
     client.force_login(cast.member)
     response = client.post(
-        f"/en/workspace/requests/{request.uuid}/",
+        f"/en/workspace/requests/{request.uuid}/answer/",
         {
-            "action": "answer",
             "version": request.version,
             "status": "answered",
             "answered_on": "2025-03-20",
@@ -301,7 +304,7 @@ def test_the_appeal_form_refuses_empty_malformed_and_hostile_input(client, cast,
     request = file_five(cast, mx_plan)[0]
     client.force_login(cast.member)
     response = client.post(
-        f"/en/workspace/requests/{request.uuid}/", {"action": "appeal", "version": request.version, **data}, follow=True
+        f"/en/workspace/requests/{request.uuid}/appeal/", {"version": request.version, **data}, follow=True
     )
     html = response.content.decode()
     assert message in html
@@ -314,9 +317,8 @@ def test_a_valid_appeal_is_recorded(client, cast, mx_plan):
     request = file_five(cast, mx_plan)[0]
     client.force_login(cast.member)
     client.post(
-        f"/en/workspace/requests/{request.uuid}/",
+        f"/en/workspace/requests/{request.uuid}/appeal/",
         {
-            "action": "appeal",
             "version": request.version,
             "appeal_filed_on": "2025-04-10",
             "appeal_outcome": "revoked",
@@ -355,9 +357,7 @@ def test_an_answer_or_appeal_saved_again_unchanged_keeps_its_version_and_audits_
 def test_the_answer_form_says_beside_the_date_what_is_wrong_with_it(client, cast, mx_plan, data, message):
     request = file_five(cast, mx_plan)[0]
     client.force_login(cast.member)
-    response = client.post(
-        f"/en/workspace/requests/{request.uuid}/", {"action": "answer", "version": request.version, **data}
-    )
+    response = client.post(f"/en/workspace/requests/{request.uuid}/answer/", {"version": request.version, **data})
     assert message in response.context["answer_form"].errors["answered_on"][0]
     request.refresh_from_db()
     assert request.status == "pending"
@@ -367,9 +367,8 @@ def test_the_appeal_form_refuses_a_decision_dated_before_the_appeal(client, cast
     request = file_five(cast, mx_plan)[0]
     client.force_login(cast.member)
     response = client.post(
-        f"/en/workspace/requests/{request.uuid}/",
+        f"/en/workspace/requests/{request.uuid}/appeal/",
         {
-            "action": "appeal",
             "version": request.version,
             "appeal_filed_on": "2025-04-10",
             "appeal_outcome": "revoked",

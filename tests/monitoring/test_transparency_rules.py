@@ -51,9 +51,8 @@ def answered(cast, mx_plan, **kwargs) -> TransparencyRequest:
 
 def post_answer(client, request: TransparencyRequest, uploads, **extra):
     return client.post(
-        f"/en/workspace/requests/{request.uuid}/",
+        f"/en/workspace/requests/{request.uuid}/answer/",
         {
-            "action": "answer",
             "version": request.version,
             "status": "answered",
             "answered_on": "2025-03-20",
@@ -152,7 +151,7 @@ def test_the_answers_files_are_stored_under_random_names(cast, mx_plan, media_st
 def test_an_answer_becomes_evidence_through_the_evidence_service_keeping_the_files_hashes(cast, mx_plan, media_storage):
     answer = inspect_upload(files.pdf("respuesta.pdf"))
     request = answered(cast, mx_plan, files=[answer])
-    evidence = svc.to_evidence(request=request, actor=cast.member)
+    evidence = svc.create_evidence_from_answer(request=request, actor=cast.member)
     copy = evidence.attachments.get()
     assert (copy.sha256, copy.original_sha256) == (answer.sha256, answer.original_sha256)
     assert (media_storage / copy.file.name).read_bytes() == answer.content
@@ -171,11 +170,11 @@ def test_an_answer_becomes_evidence_through_the_evidence_service_keeping_the_fil
 def test_the_service_refuses_to_withdraw_an_answered_or_withdrawn_request(cast, mx_plan):
     request = answered(cast, mx_plan)
     with pytest.raises(svc.TransparencyError, match="still waiting for its answer can be withdrawn"):
-        svc.withdraw(request=request, actor=cast.member)
+        svc.withdraw_request(request=request, actor=cast.member)
     pending = filed(cast, mx_plan, folio="330026425000002")
-    svc.withdraw(request=pending, actor=cast.member)
+    svc.withdraw_request(request=pending, actor=cast.member)
     with pytest.raises(svc.TransparencyError, match="can be withdrawn"):
-        svc.withdraw(request=pending, actor=cast.member)
+        svc.withdraw_request(request=pending, actor=cast.member)
     request.refresh_from_db()
     assert request.status == RequestStatus.ANSWERED
     assert AuditEvent.objects.filter(action="monitoring.transparency.withdrawn").count() == 1
@@ -183,18 +182,18 @@ def test_the_service_refuses_to_withdraw_an_answered_or_withdrawn_request(cast, 
 
 def test_the_service_refuses_a_second_extension_and_an_extension_after_the_answer(cast, mx_plan):
     request = filed(cast, mx_plan)
-    svc.extend(request=request, actor=cast.member)
+    svc.extend_request(request=request, actor=cast.member)
     with pytest.raises(svc.TransparencyError, match="already been extended"):
-        svc.extend(request=request, actor=cast.member)
+        svc.extend_request(request=request, actor=cast.member)
     late = answered(cast, mx_plan, folio="330026425000002")
     with pytest.raises(svc.TransparencyError, match="can be extended"):
-        svc.extend(request=late, actor=cast.member)
+        svc.extend_request(request=late, actor=cast.member)
     late.refresh_from_db()
     assert late.extended_due_on is None
 
 
 def test_a_withdrawn_request_takes_no_answer_no_appeal_and_no_extension(cast, mx_plan):
-    request = svc.withdraw(request=filed(cast, mx_plan), actor=cast.member)
+    request = svc.withdraw_request(request=filed(cast, mx_plan), actor=cast.member)
     with pytest.raises(svc.TransparencyError, match="withdrawn and can no longer be changed"):
         svc.record_answer(
             request=request,
@@ -209,7 +208,7 @@ def test_a_withdrawn_request_takes_no_answer_no_appeal_and_no_extension(cast, mx
             request=request, actor=cast.member, filed_on=dt.date(2025, 4, 10), outcome="pending", outcome_on=None
         )
     with pytest.raises(svc.TransparencyError):
-        svc.extend(request=request, actor=cast.member)
+        svc.extend_request(request=request, actor=cast.member)
     request.refresh_from_db()
     assert request.status == RequestStatus.WITHDRAWN and request.appeal_filed_on is None
 
@@ -248,7 +247,7 @@ def test_a_recorded_answer_can_still_be_corrected(cast, mx_plan):
 def test_the_page_offers_exactly_the_actions_the_service_accepts(client, cast, mx_plan, state, shown):
     request = filed(cast, mx_plan)
     if state == "extended":
-        svc.extend(request=request, actor=cast.member)
+        svc.extend_request(request=request, actor=cast.member)
     elif state in ("answered", "no_answer"):
         svc.record_answer(
             request=request,
@@ -259,19 +258,22 @@ def test_the_page_offers_exactly_the_actions_the_service_accepts(client, cast, m
             files=[],
         )
     elif state == "withdrawn":
-        svc.withdraw(request=request, actor=cast.member)
+        svc.withdraw_request(request=request, actor=cast.member)
     request.refresh_from_db()
     assert {name for name, allowed in rules.request_actions(request).items() if allowed} == shown
     client.force_login(cast.member)
     html = client.get(f"/en/workspace/requests/{request.uuid}/").content.decode()
-    offered = {name for name in rules.request_actions(request) if f'name="action" value="{name}"' in html}
+    url = f"/en/workspace/requests/{request.uuid}/"
+    offered = {name for name in rules.request_actions(request) if f'action="{url}{name}/"' in html}
     assert offered == shown
 
 
 def test_a_refused_one_shot_action_goes_back_to_the_request_and_says_why(client, cast, mx_plan):
     request = answered(cast, mx_plan)
     client.force_login(cast.member)
-    response = client.post(f"/en/workspace/requests/{request.uuid}/", {"action": "withdraw"}, follow=True)
+    response = client.post(
+        f"/en/workspace/requests/{request.uuid}/withdraw/", {"version": request.version}, follow=True
+    )
     assert response.redirect_chain == [(request.get_absolute_url(), 302)]
     assert "Only a request still waiting for its answer can be withdrawn." in response.content.decode()
     request.refresh_from_db()

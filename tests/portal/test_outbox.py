@@ -80,7 +80,7 @@ def test_an_attempt_that_is_not_due_yet_does_nothing():
 def test_the_sweep_sends_what_was_left_behind_and_only_that():
     old = timezone.now() - timedelta(minutes=10)
     lost = OutgoingMail.objects.create(to="lost@example.org", subject="s", body="b")
-    due = OutgoingMail.objects.create(to="due@example.org", subject="s", body="b", next_attempt_at=old)
+    OutgoingMail.objects.create(to="due@example.org", subject="s", body="b", next_attempt_at=old)
     later = OutgoingMail.objects.create(
         to="later@example.org", subject="s", body="b", next_attempt_at=timezone.now() + timedelta(hours=1)
     )

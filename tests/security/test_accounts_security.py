@@ -222,12 +222,12 @@ def test_publishing_and_inviting_need_a_recent_password(client, cast, mx_plan, s
     session = client.session
     session["auth_at"] = time.time() - settings.REAUTHENTICATION_MAX_AGE - 10
     session.save()
-    response = client.post(f"/en/workspace/reports/{report.uuid}/publication/", {"action": "request"})
+    response = client.post(f"/en/workspace/reports/{report.uuid}/publication/request/")
     assert response["Location"].startswith("/en/accounts/reauthenticate/")
     report.refresh_from_db()
     assert report.status == "draft"
     client.post("/en/accounts/reauthenticate/", {"password": PASSWORD})
-    client.post(f"/en/workspace/reports/{report.uuid}/publication/", {"action": "request"})
+    client.post(f"/en/workspace/reports/{report.uuid}/publication/request/")
     report.refresh_from_db()
     assert report.status == "in_review"
 

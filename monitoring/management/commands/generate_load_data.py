@@ -36,7 +36,7 @@ from monitoring.models import (
     TransparencyRequest,
 )
 from monitoring.services.catalogue_import import import_catalogue, read_catalogue
-from monitoring.services.reports import build_snapshot, canonical_json, index_version
+from monitoring.snapshots import build_snapshot, index_version, snapshot_sha256
 from portal.models import Membership, Organisation, User
 
 WORDS = {
@@ -313,7 +313,7 @@ class Command(BaseCommand):
                     report=report,
                     number=number,
                     snapshot=snapshot,
-                    content_sha256=__import__("hashlib").sha256(canonical_json(snapshot).encode()).hexdigest(),
+                    content_sha256=snapshot_sha256(snapshot),
                     change_note=f"v{number}",
                     published_at=published,
                     requested_by=reviewer,

@@ -38,7 +38,7 @@ from monitoring.services.reports import (
     request_publication,
     save_assessment,
 )
-from monitoring.services.transparency import extend, file_requests, record_answer
+from monitoring.services.transparency import extend_request, file_requests, record_answer
 from portal.models import Membership, Organisation, Role, User
 
 DEMO_PASSWORD = "demo-password-1325"  # noqa: S105 - published on purpose, local demo only
@@ -160,7 +160,7 @@ class Command(BaseCommand):
             summary="Respuesta de demostración.",
             files=[],
         )
-        extend(request=by_code["SEDENA"], actor=member)
+        extend_request(request=by_code["SEDENA"], actor=member)
         record_answer(
             request=by_code["SEDENA"],
             actor=member,
@@ -244,7 +244,7 @@ class Command(BaseCommand):
             period = PartialDate.from_iso(str(entry["period"]))
             item = create_evidence(
                 organisation=org,
-                author=member,
+                actor=member,
                 submit=True,
                 files=[],
                 fields={
@@ -268,14 +268,14 @@ class Command(BaseCommand):
             )
             # SSPC's MUCPAZ total contradicts INMUJERES's: it stays in the queue, for a moderator to weigh.
             if not (entry["indicator"] == "I13" and value == 257):
-                approve_evidence(evidence=item, moderator=moderator, note="Fuente verificada (demo).")
+                approve_evidence(evidence=item, actor=moderator, note="Fuente verificada (demo).")
             created += 1
         org, member, _reviewer = people[1]
         title = "Testimonio de una policía estatal sobre la unidad de género (borrador confidencial)"
         if not Evidence.objects.filter(organisation=org, title=title).exists():
             create_evidence(
                 organisation=org,
-                author=member,
+                actor=member,
                 submit=False,
                 files=[],
                 fields={

@@ -1,4 +1,4 @@
-"""Forms for transparency requests."""
+"""Forms of transparency requests: filing one question with several institutions, an answer, an appeal."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from monitoring.files import ACCEPT_ATTRIBUTE, CheckedFile, check_uploads, clean_filename
-from monitoring.forms import (
+from monitoring.forms.fields import (
     MultipleFileField,
     MultipleFileInput,
     files_help_text,
     indicator_choices,
+    not_future,
     strip_metadata_field,
 )
 from monitoring.models import (
@@ -34,12 +34,6 @@ from portal.fields import TextField
 from portal.widgets import DateInput
 
 FOLIO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/-]{2,39}$")
-
-
-def _not_future(value: dt.date | None) -> dt.date | None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(_("The date cannot be in the future."))
-    return value
 
 
 class FileRequestForm(forms.Form):
@@ -84,7 +78,7 @@ class FileRequestForm(forms.Form):
             self.folio_fields.append((institution, name))
 
     def clean_filed_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("filed_on"))
+        return not_future(self.cleaned_data.get("filed_on"))
 
     def clean_question(self) -> str:
         return str(self.cleaned_data["question"]).strip()
@@ -153,7 +147,7 @@ class AnswerForm(forms.Form):
         self.save_failed = False  # set by the view when the answer could not be recorded
 
     def clean_answered_on(self) -> dt.date | None:
-        value = _not_future(self.cleaned_data.get("answered_on"))
+        value = not_future(self.cleaned_data.get("answered_on"))
         if value and self.filed_on and value < self.filed_on:
             raise forms.ValidationError(_("The answer cannot be dated before the request was filed."))
         return value
@@ -199,13 +193,13 @@ class AppealForm(forms.Form):
         self.filed_on = filed_on
 
     def clean_appeal_filed_on(self) -> dt.date | None:
-        value = _not_future(self.cleaned_data.get("appeal_filed_on"))
+        value = not_future(self.cleaned_data.get("appeal_filed_on"))
         if value and self.filed_on and value < self.filed_on:
             raise forms.ValidationError(_("The appeal cannot be dated before the request was filed."))
         return value
 
     def clean_appeal_outcome_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("appeal_outcome_on"))
+        return not_future(self.cleaned_data.get("appeal_outcome_on"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

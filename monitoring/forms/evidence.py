@@ -1,4 +1,4 @@
-"""Forms of the monitoring app. Every rule says in the user's language what is wrong, beside the field."""
+"""Logging and editing evidence: drafts need only a title, a submission everything moderators check."""
 
 from __future__ import annotations
 
@@ -8,19 +8,24 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
-from django.conf import settings
 from django.core.validators import URLValidator
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from monitoring.files import ACCEPT_ATTRIBUTE, CheckedFile, check_uploads, clean_filename
+from monitoring.forms.fields import (
+    MultipleFileField,
+    MultipleFileInput,
+    files_help_text,
+    indicator_choices,
+    measured_value_error,
+    strip_metadata_field,
+)
 from monitoring.models import (
     Evidence,
     EvidenceKind,
     EvidenceLanguage,
-    EvidenceStatus,
     Indicator,
     Institution,
     Plan,
@@ -32,59 +37,6 @@ from monitoring.partial_dates import PartialDate, PartialDateField, partial_date
 from monitoring.widgets import DisclosureCheckboxes
 from portal.fields import TextField, plain_decimal
 from portal.models import Organisation
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
-
-
-def files_help_text() -> str:
-    """What every file field accepts, with the limits of the shared pipeline (``files.check_uploads``)."""
-    return _(
-        "PDF, PNG, JPEG, WebP, CSV, XLSX, DOCX, ODT or ODS; up to %(file)s each and %(total)s per item. "
-        "Photos are cleaned of location and camera data."
-    ) % {
-        "file": filesizeformat(settings.MAX_UPLOAD_FILE_SIZE),
-        "total": filesizeformat(settings.MAX_UPLOAD_TOTAL_SIZE),
-    }
-
-
-def strip_metadata_field() -> forms.BooleanField:
-    """The submitter's choice to clean documents of author and software details, the same on every file form."""
-    return forms.BooleanField(
-        label=gettext_lazy("Remove author and software details from PDF and office files"),
-        required=False,
-        help_text=gettext_lazy("Recommended when a document could identify who wrote or handled it."),
-    )
-
-
-def indicator_choices(plan: Plan) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Indicators grouped by pillar and objective, civil-society ones last in each pillar (one query)."""
-    indicators = (
-        Indicator.objects.active()
-        .filter(plan=plan)
-        .select_related("pillar", "line_of_action__objective")
-        .order_by("pillar__position", "-is_official", "position")
-    )
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for ind in indicators:
-        if ind.line_of_action is not None:
-            objective = ind.line_of_action.objective
-            key = f"{ind.pillar.code} · {ind.pillar.name} — {objective.code}: {objective.text}"
-        else:
-            key = f"{ind.pillar.code} · {ind.pillar.name} — " + _("civil-society indicators (not official)")
-        groups.setdefault(key, []).append((str(ind.pk), f"{ind.code} — {ind.text}"))
-    return list(groups.items())
 
 
 class EvidenceForm(forms.Form):
@@ -326,10 +278,9 @@ class EvidenceForm(forms.Form):
             )
             return
         unit = units.pop()
-        if unit == Unit.PERCENTAGE and not (0 <= value <= 100):
-            self.add_error("reported_value", _("A percentage must be between 0 and 100."))
-        elif unit == Unit.COUNT and (value < 0 or value != value.to_integral_value()):
-            self.add_error("reported_value", _("A count must be a whole number, 0 or more."))
+        error = measured_value_error(value, unit)
+        if error:
+            self.add_error("reported_value", error)
         data["value_unit"] = unit
 
     def _require_for_submission(self, data: dict[str, Any]) -> None:
@@ -397,34 +348,3 @@ def initial_from(evidence: Evidence) -> dict[str, Any]:
         "institutions": list(evidence.institutions.all()),
         "visibility": evidence.visibility,
     }
-
-
-class CompactFilters:
-    """Filter bars: small Bootstrap controls on every field."""
-
-    fields: dict[str, forms.Field]
-
-    def style_fields(self) -> None:
-        for field in self.fields.values():
-            is_choice = isinstance(field, forms.ChoiceField)
-            field.widget.attrs["class"] = "form-select form-select-sm" if is_choice else "form-control form-control-sm"
-
-
-class EvidenceFilterForm(CompactFilters, forms.Form):
-    """Filters of 'My organisation's evidence'. Unknown values are ignored, never an error page."""
-
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"), required=False, choices=[("", gettext_lazy("All")), *EvidenceStatus.choices]
-    )
-    indicator = forms.CharField(label=gettext_lazy("Indicator code"), required=False, max_length=20)
-    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=1990, max_value=2100)
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind"), required=False, choices=[("", gettext_lazy("All")), *EvidenceKind.choices]
-    )
-    visibility = forms.ChoiceField(
-        label=gettext_lazy("Visibility"), required=False, choices=[("", gettext_lazy("All")), *Visibility.choices]
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.style_fields()

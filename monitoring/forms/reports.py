@@ -1,4 +1,4 @@
-"""Forms of the report editor."""
+"""Forms of the report editor: the report's texts, one indicator's assessment, a publication request."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from monitoring.models import Assessment, Institution, Plan, Rating, Unit
+from monitoring.forms.fields import measured_value_error, not_future
+from monitoring.models import Assessment, Institution, Plan, Rating, Report, Unit
 from portal.fields import TextField
 from portal.models import Organisation
 from portal.widgets import DateInput, DateTimeInput
@@ -68,8 +68,6 @@ class ReportForm(forms.Form):
         self.helper.disable_csrf = True
 
     def clean_slug(self) -> str:
-        from monitoring.models import Report
-
         slug = self.cleaned_data["slug"].lower()
         if Report.objects.filter(slug=slug).exists():
             raise forms.ValidationError(_("Another report already uses this address."))
@@ -143,16 +141,10 @@ class AssessmentForm(forms.Form):
             del self.fields["observed_value"]
 
     def clean_reply_received_on(self) -> dt.date | None:
-        value = self.cleaned_data.get("reply_received_on")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return value
+        return not_future(self.cleaned_data.get("reply_received_on"))
 
     def clean_reply_requested_on(self) -> dt.date | None:
-        value = self.cleaned_data.get("reply_requested_on")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return value
+        return not_future(self.cleaned_data.get("reply_requested_on"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -161,12 +153,9 @@ class AssessmentForm(forms.Form):
         if data.get("reply_text") and not data.get("reply_received_on"):
             self.add_error("reply_received_on", _("Give the date the reply was received."))
         value = data.get("observed_value")
-        unit = self.assessment.indicator.unit
-        if value is not None:
-            if unit == Unit.PERCENTAGE and not (0 <= value <= 100):
-                self.add_error("observed_value", _("A percentage must be between 0 and 100."))
-            elif unit == Unit.COUNT and (value < 0 or value != value.to_integral_value()):
-                self.add_error("observed_value", _("A count must be a whole number, 0 or more."))
+        error = measured_value_error(value, self.assessment.indicator.unit) if value is not None else None
+        if error:
+            self.add_error("observed_value", error)
         return data
 
     def assessment_fields(self) -> dict[str, Any]:

@@ -1,0 +1,243 @@
+"""Every filter bar: the public evidence list (page, API and CSV), members' evidence, the moderation queue and the
+audit log. Each form's ``apply(queryset)`` only narrows the queryset it is given; unknown or malformed values are
+ignored (or match nothing), never an error page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from monitoring import search
+from monitoring.models import (
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    Institution,
+    Pillar,
+    Plan,
+    Region,
+    Visibility,
+)
+from portal.models import AuditEvent, Organisation
+from portal.widgets import DateInput
+
+MAX_CODE = 40
+AGE_CHOICES = [
+    ("", gettext_lazy("Any age")),
+    ("1", gettext_lazy("Waiting over 1 day")),
+    ("3", gettext_lazy("Waiting over 3 days")),
+    ("7", gettext_lazy("Waiting over a week")),
+    ("14", gettext_lazy("Waiting over two weeks")),
+]
+
+
+class CompactFilters:
+    """Filter bars: small Bootstrap controls on every field."""
+
+    fields: dict[str, forms.Field]
+
+    def style_fields(self) -> None:
+        for field in self.fields.values():
+            is_choice = isinstance(field, forms.ChoiceField)
+            field.widget.attrs["class"] = "form-select form-select-sm" if is_choice else "form-control form-control-sm"
+
+
+class PublicEvidenceFilterForm(forms.Form):
+    """Filters of the public evidence list, shared by the page, the API and the CSV download.
+
+    ``apply`` narrows `Evidence.objects.public()`: nothing here can widen what the public sees.
+    """
+
+    # Codes are free text: an unknown code matches nothing (it is not an error); only a malformed year or an
+    # over-long value is refused.
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=search.MAX_QUERY)
+    plan = forms.CharField(label=gettext_lazy("Plan"), required=False, max_length=MAX_CODE)
+    pillar = forms.CharField(label=gettext_lazy("Pillar"), required=False, max_length=MAX_CODE)
+    indicator = forms.CharField(label=gettext_lazy("Indicator code"), required=False, max_length=MAX_CODE)
+    institution = forms.CharField(label=gettext_lazy("Institution"), required=False, max_length=MAX_CODE)
+    state = forms.CharField(label=gettext_lazy("State"), required=False, max_length=MAX_CODE)
+    kind = forms.CharField(label=gettext_lazy("Kind"), required=False, max_length=MAX_CODE)
+    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=1900, max_value=2100)
+
+    def __init__(self, *args: Any, widgets: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        if widgets:  # the page shows menus; the API and CSV need no choices (and no queries for them)
+            all_ = ("", gettext_lazy("All"))
+            fields["plan"].widget = forms.Select(
+                choices=[all_, *Plan.objects.order_by("slug").values_list("slug", "short_name")]
+            )
+            fields["pillar"].widget = forms.Select(
+                choices=[all_]
+                + [(c, c) for c in Pillar.objects.values_list("code", flat=True).distinct().order_by("code")]
+            )
+            fields["institution"].widget = forms.Select(
+                choices=[all_] + [(c, c) for c in Institution.objects.order_by("code").values_list("code", flat=True)]
+            )
+            fields["state"].widget = forms.Select(choices=[all_] + [(r.code, r.name) for r in Region.objects.all()])
+            fields["kind"].widget = forms.Select(choices=[all_, *EvidenceKind.choices])
+        for field in fields.values():
+            is_choice = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select" if is_choice else "form-control"
+
+    def apply(self, queryset: QuerySet[Evidence]) -> QuerySet[Evidence]:
+        """Apply valid filters; an invalid value filters nothing out rather than failing."""
+        if not self.is_bound:
+            return queryset
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("plan"):
+            queryset = queryset.filter(plan__slug=data["plan"].strip())
+        if data.get("pillar"):
+            queryset = queryset.filter(indicators__pillar__code=data["pillar"].strip().upper())
+        if data.get("indicator"):
+            queryset = queryset.filter(indicators__code=data["indicator"].strip().upper())
+        if data.get("institution"):
+            queryset = queryset.filter(institutions__code=data["institution"].strip().upper())
+        if data.get("state"):
+            queryset = queryset.filter(regions__code=data["state"].strip().upper())
+        if data.get("kind"):
+            queryset = queryset.filter(kind=data["kind"])
+        if data.get("year"):
+            queryset = queryset.filter(period_start__year__lte=data["year"], period_end__year__gte=data["year"])
+        if data.get("pillar") or data.get("indicator") or data.get("institution") or data.get("state"):
+            queryset = queryset.distinct()
+        if data.get("q"):
+            queryset = search.search(queryset, data["q"])
+        return queryset
+
+
+class EvidenceFilterForm(CompactFilters, forms.Form):
+    """Filters of 'My organisation's evidence'. Unknown values are ignored, never an error page."""
+
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), required=False, choices=[("", gettext_lazy("All")), *EvidenceStatus.choices]
+    )
+    indicator = forms.CharField(label=gettext_lazy("Indicator code"), required=False, max_length=20)
+    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=1990, max_value=2100)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), required=False, choices=[("", gettext_lazy("All")), *EvidenceKind.choices]
+    )
+    visibility = forms.ChoiceField(
+        label=gettext_lazy("Visibility"), required=False, choices=[("", gettext_lazy("All")), *Visibility.choices]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    def apply(self, queryset: QuerySet[Evidence]) -> QuerySet[Evidence]:
+        """The organisations' evidence narrowed by the valid filters (all of it when a value is invalid)."""
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        if data["status"]:
+            queryset = queryset.filter(status=data["status"])
+        if data["kind"]:
+            queryset = queryset.filter(kind=data["kind"])
+        if data["visibility"]:
+            queryset = queryset.filter(visibility=data["visibility"])
+        if data["indicator"]:
+            queryset = queryset.filter(indicators__code=data["indicator"].strip().upper())
+        if data["year"]:
+            queryset = queryset.filter(period_start__year__lte=data["year"], period_end__year__gte=data["year"])
+        return queryset
+
+
+class QueueFilterForm(CompactFilters, forms.Form):
+    """Filters of the moderation queue: one status at a time, submitted items unless another status is chosen."""
+
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[(s.value, s.label) for s in EvidenceStatus if s != EvidenceStatus.DRAFT],
+    )
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Organisation"), queryset=Organisation.objects.all(), required=False, to_field_name="slug"
+    )
+    indicator = forms.CharField(label=gettext_lazy("Indicator code"), required=False, max_length=20)
+    pillar = forms.CharField(label=gettext_lazy("Pillar code"), required=False, max_length=20)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), required=False, choices=[("", gettext_lazy("All")), *EvidenceKind.choices]
+    )
+    visibility = forms.ChoiceField(
+        label=gettext_lazy("Visibility"), required=False, choices=[("", gettext_lazy("All")), *Visibility.choices]
+    )
+    age = forms.ChoiceField(label=gettext_lazy("Age"), required=False, choices=AGE_CHOICES)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    @property
+    def shown_status(self) -> str:
+        """The status shown: the one chosen, or submitted."""
+        if self.is_valid() and self.cleaned_data["status"]:
+            return str(self.cleaned_data["status"])
+        return EvidenceStatus.SUBMITTED
+
+    def apply(self, queryset: QuerySet[Evidence]) -> QuerySet[Evidence]:
+        """Items of the status shown, narrowed by the valid filters (none when a value is invalid)."""
+        if self.is_valid():
+            data = self.cleaned_data
+            if data["organisation"]:
+                queryset = queryset.filter(organisation=data["organisation"])
+            if data["indicator"]:
+                queryset = queryset.filter(indicators__code=data["indicator"].strip().upper())
+            if data["pillar"]:
+                queryset = queryset.filter(indicators__pillar__code=data["pillar"].strip().upper())
+            if data["kind"]:
+                queryset = queryset.filter(kind=data["kind"])
+            if data["visibility"]:
+                queryset = queryset.filter(visibility=data["visibility"])
+            if data["age"]:
+                queryset = queryset.filter(submitted_at__lte=timezone.now() - dt.timedelta(days=int(data["age"])))
+        return queryset.filter(status=self.shown_status)
+
+
+class AuditFilterForm(CompactFilters, forms.Form):
+    """Filters of the site-wide audit log."""
+
+    action = forms.CharField(label=gettext_lazy("Action contains"), required=False, max_length=100)
+    actor = forms.CharField(label=gettext_lazy("Person (e-mail)"), required=False, max_length=254)
+    object_type = forms.ChoiceField(
+        label=gettext_lazy("Object"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("All")),
+            ("monitoring.evidence", gettext_lazy("Evidence")),
+            ("monitoring.indicator", gettext_lazy("Indicators")),
+            ("monitoring.plan", gettext_lazy("Plans")),
+            ("portal.invitation", gettext_lazy("Invitations")),
+            ("portal.user", gettext_lazy("People")),
+        ],
+    )
+    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    def apply(self, queryset: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+        """Events narrowed by the valid filters (all of them when a value is invalid)."""
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        if data["action"]:
+            queryset = queryset.filter(action__icontains=data["action"].strip())
+        if data["actor"]:
+            queryset = queryset.filter(actor__email__iexact=data["actor"].strip())
+        if data["object_type"]:
+            queryset = queryset.filter(object_type=data["object_type"])
+        if data["since"]:
+            queryset = queryset.filter(created_at__date__gte=data["since"])
+        if data["until"]:
+            queryset = queryset.filter(created_at__date__lte=data["until"])
+        return queryset

@@ -1,0 +1,87 @@
+"""The shared cache on a real Redis, and the portal with Redis down: slower, never broken."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from django.core.cache import caches
+from django.test import override_settings
+
+from tests.monitoring.test_reports import SLUG, assess, publish, world  # noqa: F401 (world is a fixture)
+
+pytestmark = pytest.mark.django_db
+
+REDIS_DB = 13  # the tests' own database number on the machine's Redis
+REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:6379/{REDIS_DB}",
+        "KEY_PREFIX": "obs1325",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+DOWN = {
+    "default": {
+        **REDIS["default"],
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+    }
+}
+
+
+@pytest.fixture
+def real_redis():
+    client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
+    client.flushdb()
+    with override_settings(CACHES=REDIS):
+        yield client
+    client.flushdb()
+
+
+def test_an_anonymous_report_page_is_kept_in_redis_with_its_prefix_and_expiry(world, cast, client, real_redis, settings):  # noqa: F811
+    settings.CACHE_PAGE_SECONDS = 3600
+    assess(world, cast.reviewer, [world["public"]])
+    publish(world, cast)
+    first = client.get(f"/en/reports/{SLUG}/v1/")
+    keys = [k.decode() for k in real_redis.keys("obs1325:1:report-page:*")]
+    assert first.status_code == 200 and len(keys) == 1 and ":en:" in keys[0]
+    assert 3500 < real_redis.ttl(keys[0]) <= 3600
+    second = client.get(f"/en/reports/{SLUG}/v1/")
+    assert second.content == first.content
+
+
+def test_the_api_limit_is_counted_in_redis(client, real_redis, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
+    from rest_framework.settings import api_settings
+
+    api_settings.reload()
+    from monitoring.api import views as api_views  # noqa: F401 (the throttle reads the rates when it runs)
+    from portal.throttles import ReadThrottle
+
+    ReadThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        statuses = [client.get("/api/v1/plans/").status_code for _ in range(5)]
+    finally:
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
+        api_settings.reload()
+        ReadThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    assert statuses == [200, 200, 200, 429, 429]
+    assert real_redis.keys("obs1325:1:throttle_anon_*")
+
+
+@override_settings(CACHES=DOWN)
+def test_with_redis_down_pages_the_api_and_the_login_throttle_still_work(world, cast, client):  # noqa: F811
+    assess(world, cast.reviewer, [world["public"]])
+    publish(world, cast)
+    with pytest.raises(redis.ConnectionError):
+        caches["default"].get("probe")  # Redis really is unreachable here
+    assert client.get("/en/").status_code == 200
+    assert client.get(f"/en/reports/{SLUG}/v1/").status_code == 200  # a cache miss: rendered
+    assert client.get("/api/v1/plans/").status_code == 200  # reading stays open
+    # The login throttle lives in the database (django-axes), so it does not open with Redis down.
+    statuses = [
+        client.post("/en/accounts/login/", {"username": cast.member.email, "password": "wrong"}).status_code
+        for _ in range(6)
+    ]
+    assert statuses[-1] == 429
+    readiness = client.get("/readyz")
+    assert readiness.status_code == 503 and readiness.json()["checks"]["cache"] == "unavailable"
