@@ -31,6 +31,7 @@ from monitoring.querysets import plan_tree
 from monitoring.search import highlight
 from monitoring.stats import institution_record
 from monitoring.views import downloads
+from portal.storage import serves_files
 
 
 def _plans_with_counts() -> QuerySet[Plan]:
@@ -185,6 +186,7 @@ def _base_url(request: HttpRequest) -> str:
 
 
 @require_safe
+@serves_files
 def evidence_csv_download(request: HttpRequest) -> HttpResponseBase:
     """The whole file is generated in the background and served from storage; a filtered subset is streamed."""
     lang = translation.get_language() or "es"
@@ -204,6 +206,7 @@ def evidence_csv_download(request: HttpRequest) -> HttpResponseBase:
 
 
 @require_safe
+@serves_files
 def assessments_csv_download(request: HttpRequest) -> HttpResponseBase:
     lang = translation.get_language() or "es"
     return downloads.serve(

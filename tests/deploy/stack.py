@@ -306,7 +306,8 @@ def access_log(workdir: Path) -> list[dict[str, Any]]:
     path = workdir / "access.log"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    complete = path.read_text().split("\n")[:-1]  # a line nginx is still writing has no newline yet
+    return [json.loads(line) for line in complete if line.strip()]
 
 
 # ----------------------------------------------------------------------------------------------------- HTTP

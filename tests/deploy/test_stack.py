@@ -26,8 +26,11 @@ def log_in(client: stack.Client, email: str, password: str = DEMO_PASSWORD) -> s
 def test_the_stack_is_up_behind_nginx(deployed):
     response = deployed.client().get("/healthz")
     assert response.status == 200
-    served = {line["upstream"] for line in deployed.access_log()}
-    assert served, "nginx logged no request"
+    # nginx writes its log line once the request is finished, which may be just after the client has the answer.
+    logged = stack.wait_for(
+        lambda: [line for line in deployed.access_log() if line["path"] == "/healthz"], timeout=10, what="log line"
+    )
+    assert logged[-1]["status"] == 200 and logged[-1]["upstream"] in {f"127.0.0.1:{p}" for p in deployed.web_ports}
     print(f"stack started in {deployed.started_in:.1f} s")
 
 
@@ -84,9 +87,13 @@ def test_the_api_limit_is_shared_by_both_processes(deployed):
     before = len(deployed.access_log())
     statuses = [client.get(API).status for _ in range(2 * RATE_LIMIT)]
     assert statuses == [200] * RATE_LIMIT + [429] * RATE_LIMIT
-    ours = [line for line in deployed.access_log()[before:] if line["path"] == API]
-    served_ok = {line["upstream"] for line in ours if line["status"] == 200}
-    assert served_ok == {f"127.0.0.1:{port}" for port in deployed.web_ports}, "both processes answered"
+    both = {f"127.0.0.1:{port}" for port in deployed.web_ports}
+
+    def served_ok() -> set[str]:
+        lines = [line for line in deployed.access_log()[before:] if line["path"] == API and line["status"] == 200]
+        return {line["upstream"] for line in lines} if len(lines) == RATE_LIMIT else set()
+
+    assert stack.wait_for(served_ok, timeout=10, what="nginx's log lines") == both, "both processes answered"
 
 
 def test_the_api_limit_alternating_straight_to_each_process(deployed):

@@ -188,7 +188,9 @@ def test_the_plan_page_query_budget(client, mx_plan, django_assert_max_num_queri
 def test_pages_load_nothing_from_other_hosts(client, mx_plan):
     for path in ["/es/", "/en/plans/mx-pna-1325-2021/", "/es/plans/mx-pna-1325-2021/indicators/I01/"]:
         html = client.get(path).content.decode()
-        for match in re.findall(r'(?:src|href)="(https?://[^"]+)"', html):
+        # A link (<a href>) loads nothing until the reader follows it: the footer's source code link may leave the site.
+        loaded = re.sub(r"<a\b[^>]*>", "", html)
+        for match in re.findall(r'(?:src|href)="(https?://[^"]+)"', loaded):
             assert match.startswith("http://testserver/"), match
         for tag in re.findall(r"<(?:script|link|img)[^>]*>", html):
             assert 'src="//' not in tag and 'href="//' not in tag

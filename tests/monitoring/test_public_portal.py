@@ -263,9 +263,9 @@ def test_the_bulk_evidence_csv_is_a_stored_file_of_10000_rows_and_a_filtered_one
     assert body.count(b"\n") == 10_001
     assert hashlib.sha256(body).hexdigest() == response["X-Content-SHA256"]
     assert int(response["Content-Length"]) == len(body) and response["Last-Modified"]
-    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[1][EVIDENCE_COLUMNS.index("title")] == "'=cmd|' /C calc'!A0"
-    assert {r[EVIDENCE_COLUMNS.index("indicators")] for r in rows[1:]} == {"I07"}
+    parsed = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert parsed[1][EVIDENCE_COLUMNS.index("title")] == "'=cmd|' /C calc'!A0"
+    assert {r[EVIDENCE_COLUMNS.index("indicators")] for r in parsed[1:]} == {"I07"}
 
     EvidenceFactory(organisation=cast.intersecta, plan=mx_plan, status="approved", title="The I01 one").indicators.set(
         [Indicator.objects.get(plan=mx_plan, code="I01")]
