@@ -44,6 +44,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture
+def world(cast, mx_plan):
+    """A shadow report by Intersecta and Data Cívica on Mexico's plan, with public, confidential, waiting and
+    out-of-period evidence on I13 (tests/reporting.py)."""
+    from tests.reporting import make_world
+
+    return make_world(cast, mx_plan)
+
+
+@pytest.fixture
 def cast(db):
     from tests.cast import make_cast
 

@@ -19,7 +19,7 @@ from monitoring.models import Evidence, Indicator, PublishedFile, Region, Report
 from monitoring.services import moderation
 from portal.celery import app as celery_app
 from tests.factories import EvidenceFactory
-from tests.monitoring.test_reports import SLUG, assess, publish, world  # noqa: F401 (world is a fixture)
+from tests.reporting import SLUG, assess, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_files_are_rebuilt_only_when_out_of_date_and_a_withdrawal_takes_the_row_
     assert again.generated_at > first.generated_at and again.sha256 != first.sha256
 
 
-def test_the_sweep_makes_lost_pdfs_and_picks_up_an_embargo_that_lapsed(world, cast):  # noqa: F811
+def test_the_sweep_makes_lost_pdfs_and_picks_up_an_embargo_that_lapsed(world, cast):
     assess(world, cast.reviewer, [world["public"]])
     from monitoring.services import reports as svc
 
@@ -107,7 +107,7 @@ def test_the_sweep_makes_lost_pdfs_and_picks_up_an_embargo_that_lapsed(world, ca
 @pytest.mark.parametrize(
     ("lang", "text"), [("es", "El archivo se está preparando"), ("en", "The file is being prepared")]
 )
-def test_a_reader_who_comes_before_the_worker_gets_a_being_prepared_page(world, cast, client, queued, lang, text):  # noqa: F811
+def test_a_reader_who_comes_before_the_worker_gets_a_being_prepared_page(world, cast, client, queued, lang, text):
     assess(world, cast.reviewer, [world["public"]])
     publish(world, cast)
     conf = celery_app.conf

@@ -16,10 +16,10 @@ from monitoring.services import moderation
 from monitoring.services import reports as svc
 from tests.factories import EvidenceFactory
 from tests.html_safety import dangerous_markup
+from tests.reporting import SLUG, assess, publish
 
 pytestmark = pytest.mark.django_db
 
-SLUG = "informe-2021"
 XSS = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
@@ -38,53 +38,6 @@ XSS = [
 def english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def world(cast, mx_plan):
-    i13 = Indicator.objects.get(plan=mx_plan, code="I13")
-    make = lambda **kw: EvidenceFactory(  # noqa: E731
-        organisation=cast.intersecta, submitted_by=cast.member, plan=mx_plan, indicators=[i13], **kw
-    )
-    public = make(title="INMUJERES: 84 new networks", status="approved", visibility="public", reported_value=84)
-    confidential = make(title="SECRET testimony of a survivor", status="approved", visibility="confidential")
-    waiting = make(title="Still in the queue", status="submitted")
-    old = make(
-        title="Before the period", status="approved", period_start=dt.date(2015, 1, 1), period_end=dt.date(2015, 12, 31)
-    )
-    report = svc.create_report(
-        actor=cast.reviewer,
-        organisations=[cast.intersecta, cast.data_civica],
-        fields={
-            "title": "Shadow report 2021",
-            "slug": SLUG,
-            "plan": mx_plan,
-            "period_start": dt.date(2021, 1, 1),
-            "period_end": dt.date(2021, 12, 31),
-            "executive_summary": "Summary **bold**.",
-            "methodology": "How we worked.",
-            "recommendations": "Publish the annual reports.",
-        },
-    )
-    return {
-        "report": report,
-        "i13": i13,
-        "public": public,
-        "confidential": confidential,
-        "waiting": waiting,
-        "old": old,
-    }
-
-
-def assess(world, actor, cited, **fields):
-    a = Assessment.objects.get(report=world["report"], indicator=world["i13"])
-    values = {"rating": "in_progress", "observed_value": 84, "narrative": "Narrative of I13.", **fields}
-    return svc.save_assessment(assessment=a, actor=actor, fields=values, cited=cited, expected_version=a.version)
-
-
-def publish(world, cast, requester=None, approver=None, note=""):
-    svc.request_publication(report=world["report"], actor=requester or cast.reviewer, change_note=note)
-    return svc.approve_publication(report=world["report"], actor=approver or cast.other_reviewer)
 
 
 def test_every_rating_has_a_colour_an_icon_and_a_label():

@@ -9,7 +9,7 @@ import redis
 from django.core.cache import caches
 from django.test import override_settings
 
-from tests.monitoring.test_reports import SLUG, assess, publish, world  # noqa: F401 (world is a fixture)
+from tests.reporting import SLUG, assess, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def real_redis():
 
 def test_an_anonymous_report_page_is_kept_in_redis_with_its_prefix_and_expiry(
     world, cast, client, real_redis, settings
-):  # noqa: F811
+):
     settings.CACHE_PAGE_SECONDS = 3600
     assess(world, cast.reviewer, [world["public"]])
     publish(world, cast)
@@ -63,7 +63,7 @@ def test_the_api_limit_is_counted_in_redis(client, real_redis):
 
 
 @override_settings(CACHES=DOWN)
-def test_with_redis_down_pages_the_api_and_the_login_throttle_still_work(world, cast, client):  # noqa: F811
+def test_with_redis_down_pages_the_api_and_the_login_throttle_still_work(world, cast, client):
     assess(world, cast.reviewer, [world["public"]])
     publish(world, cast)
     with pytest.raises(redis.ConnectionError):
