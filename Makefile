@@ -75,9 +75,9 @@ run: seed
 # otherwise; on SQLite the PostgreSQL-only concurrency tests are deselected, never skipped.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/observatorio
 # tests/deploy (marked `deploy`) start nginx, two gunicorn processes, a Celery worker, moto's S3 and an SMTP server
-# once per session; `--dist loadgroup` sends all of them to one xdist worker (they are one `xdist_group`), so the
-# stack starts once whatever -n says. They take about a minute (two the first time, while collectstatic fills
-# its cache in /tmp). `make deploy-test` runs them alone.
+# once per session; with `--dist loadgroup` all of them go to one xdist worker (tests/conftest.py groups the
+# directory), so the stack starts once whatever -n says. They take under a minute (a minute more the first time,
+# while collectstatic fills its cache in /tmp). `make deploy-test` runs them alone.
 test: setup browser nginx
 	@url="$${DATABASE_URL:-}"; \
 	if [ -z "$$url" ] && pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then url="$(TEST_DATABASE_URL)"; fi; \

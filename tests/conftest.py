@@ -33,6 +33,22 @@ def mx_plan(db):
     return plan
 
 
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadgroup`` (the Makefile's) with all of tests/deploy/ in one group, so that the stack of nginx,
+    gunicorn and Celery their session fixture starts runs once, in one worker. Their ``xdist_group`` mark says the
+    same, but pytest 9.2's node ids make xdist 3.8 ignore it (pytest-dev/pytest-xdist#1386)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class DeployTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/deploy" if nodeid.startswith("tests/deploy/") else super()._split_scope(nodeid)
+
+    return DeployTogether(config, log)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI a skipped test is a failure: everything must run."""
     if os.environ.get("CI") != "true":

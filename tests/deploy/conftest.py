@@ -28,13 +28,18 @@ import pytest
 
 from tests.deploy import stack
 
-DB_NAME = "obs_deploy"
+# Normally one xdist worker runs every test here (tests/conftest.py groups them), so the stack starts once. Should
+# another scheduling split them, each worker gets a stack of its own (its own database and Redis number) rather
+# than waiting for the other's; two runs on one machine still take turns per worker (a lock file each).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_INDEX = int(WORKER[2:]) if WORKER[2:].isdigit() else 0
+DB_NAME = "obs_deploy" if _INDEX == 0 else f"obs_deploy_gw{_INDEX}"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-REDIS_DB = 14
+REDIS_DB = 14 - _INDEX  # 14, then 13, 12… for further workers
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 BUCKET = "observatorio-deploy-test"
-LOCK = Path(tempfile.gettempdir()) / "obs1325-deploy-tests.lock"
+LOCK = Path(tempfile.gettempdir()) / f"obs1325-deploy-tests-{DB_NAME}.lock"
 STATIC_CACHE = Path(tempfile.gettempdir()) / "obs1325-deploy-static"
 RATE_LIMIT = 5
 REPORT_SLUG = "informe-sombra-pna-1325-2021-2022"  # seed_demo's report, published as v1 and v2

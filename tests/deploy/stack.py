@@ -182,14 +182,19 @@ def collected_static(env: dict[str, str], cache_root: Path) -> Path:
     if (target / "staticfiles.json").exists():
         return target
     cache_root.mkdir(parents=True, exist_ok=True)
-    building = cache_root / f"{key}.building-{os.getpid()}"
-    shutil.rmtree(building, ignore_errors=True)
-    run([str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput"], {**env, "STATIC_ROOT": str(building)})
-    for old in cache_root.iterdir():
-        if old.name != key and not old.name.startswith(key):
-            shutil.rmtree(old, ignore_errors=True)
-    shutil.rmtree(target, ignore_errors=True)
-    building.rename(target)
+    with exclusive(cache_root.with_name(cache_root.name + ".lock")):
+        if (target / "staticfiles.json").exists():  # made by another run meanwhile
+            return target
+        building = cache_root / f"{key}.building-{os.getpid()}"
+        shutil.rmtree(building, ignore_errors=True)
+        python = str(VENV_BIN / "python")
+        run([python, "manage.py", "collectstatic", "--noinput"], {**env, "STATIC_ROOT": str(building)})
+        shutil.rmtree(target, ignore_errors=True)
+        building.rename(target)
+        # Other fingerprints a day old are no longer in use by any run.
+        for old in cache_root.iterdir():
+            if old.name != key and time.time() - old.stat().st_mtime > 86400:
+                shutil.rmtree(old, ignore_errors=True)
     return target
 
 
