@@ -38,6 +38,9 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_DB = 14 - _INDEX  # 14, then 13, 12… for further workers
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
+# test_worker_killed.py's own broker (its workers' queue; the cache stays REDIS_URL's): below the stacks' numbers
+# and under the same lock.
+KILL_BROKER_URL = f"redis://127.0.0.1:6379/{9 - _INDEX}"
 BUCKET = "observatorio-deploy-test"
 LOCK = Path(tempfile.gettempdir()) / f"obs1325-deploy-tests-{DB_NAME}.lock"
 STATIC_CACHE = Path(tempfile.gettempdir()) / "obs1325-deploy-static"
@@ -100,6 +103,26 @@ def web_process(name: str, port: int, env: dict[str, str], workdir: Path) -> sta
         [str(stack.VENV_BIN / "gunicorn"), "portal.wsgi", "-c", str(stack.GUNICORN_CONF)],
         {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
         workdir / f"{name}.log",
+    )
+
+
+def worker_process(name: str, env: dict[str, str], workdir: Path) -> stack.Proc:
+    """A Celery worker as the stack runs it: one process (solo pool), the task in its main process."""
+    return stack.Proc(
+        name,
+        [
+            str(stack.VENV_BIN / "celery"), "-A", "portal", "worker", "--pool=solo", "--loglevel=info",
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}-{os.getpid()}@%h",
+        ],
+        env,
+        workdir / f"{name}.log",
+        stop_timeout=20,
+    )  # fmt: skip
+
+
+def worker_ready(worker: stack.Proc, timeout: float = 60) -> None:
+    stack.wait_for(
+        worker.ready_when(lambda: " ready." in worker.output(20000)), timeout=timeout, what=f"{worker.name} ready"
     )
 
 
@@ -234,16 +257,7 @@ def deploy_stack() -> Iterator[Stack]:
             web = [
                 web_process(name, port, env, workdir) for name, port in zip(("web-a", "web-b"), web_ports, strict=True)
             ]
-            worker = stack.Proc(
-                "worker",
-                [
-                    str(stack.VENV_BIN / "celery"), "-A", "portal", "worker", "--pool=solo", "--loglevel=info",
-                    "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"deploy-{os.getpid()}@%h",
-                ],
-                env,
-                workdir / "worker.log",
-                stop_timeout=20,
-            )  # fmt: skip
+            worker = worker_process("worker", env, workdir)
             for proc in (*web, worker):
                 started.append(proc.start())
             cert, key = stack.self_signed_certificate(workdir)
@@ -251,11 +265,7 @@ def deploy_stack() -> Iterator[Stack]:
             nginx.stop_signal = signal.SIGTERM
             started.append(nginx)
             wait_ready(web, web_ports)
-            stack.wait_for(
-                worker.ready_when(lambda: " ready." in worker.output(20000)),
-                timeout=60,
-                what="celery worker ready",
-            )
+            worker_ready(worker)
             running = Stack(
                 workdir=workdir,
                 env=env,

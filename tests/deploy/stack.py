@@ -6,6 +6,7 @@ deadline, failing with what the processes logged. Nothing here sleeps to make a 
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import fcntl
@@ -20,7 +21,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -424,6 +425,15 @@ class Delivery:
     accepted: bool
 
 
+def message_key(envelope: Any) -> tuple[tuple[str, ...], EmailMessage]:
+    """A message as the SMTP handlers tell them apart: recipients, subject and body (not Message-ID or Date)."""
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    body = message.get_body(preferencelist=("plain", "html"))
+    text = body.get_content() if body is not None else ""
+    return (",".join(sorted(envelope.rcpt_tos)), str(message["Subject"]), text), message
+
+
 class FlakySMTPHandler:
     """An SMTP server's handler that refuses the first attempt at each message (451) and accepts the second.
 
@@ -436,11 +446,7 @@ class FlakySMTPHandler:
         self.deliveries: list[Delivery] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        body = message.get_body(preferencelist=("plain", "html"))
-        text = body.get_content() if body is not None else ""
-        key = (",".join(sorted(envelope.rcpt_tos)), str(message["Subject"]), text)
+        key, message = message_key(envelope)
         with self.lock:
             first = not any(d.key == key for d in self.deliveries)
             self.deliveries.append(Delivery(key, message, accepted=not first))
@@ -449,3 +455,84 @@ class FlakySMTPHandler:
     def attempts_to(self, address: str) -> list[Delivery]:
         with self.lock:
             return [d for d in self.deliveries if address in d.key[0].split(",")]
+
+
+class HoldingSMTPHandler:
+    """An SMTP server's handler that accepts every message (250) but the first attempt at the one with subject
+    ``hold_subject``: that attempt is held in DATA, the client waiting for the server's answer, until ``release`` is
+    set (at most ``hold_timeout`` seconds), then refused (451), so whoever sent it delivered nothing.
+
+    ``held`` is set (and ``held_peer`` is the client's address) once the client is waiting. Should the client go away
+    meanwhile, aiosmtpd cancels the handler on the lost connection: ``dropped`` is set and no answer is written.
+    The wait runs in a thread, so the server's other connections are served meanwhile.
+    """
+
+    def __init__(self, hold_subject: str, *, hold_timeout: float = 30) -> None:
+        self.hold_subject = hold_subject
+        self.hold_timeout = hold_timeout
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.dropped = threading.Event()
+        self.held_peer: tuple[str, int] | None = None
+        self.lock = threading.Lock()
+        self.deliveries: list[Delivery] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        key, message = message_key(envelope)
+        with self.lock:
+            hold = key[1] == self.hold_subject and not self.held.is_set()
+            self.deliveries.append(Delivery(key, message, accepted=not hold))
+        if not hold:
+            return "250 OK"
+        self.held_peer = session.peer
+        self.held.set()
+        try:
+            await asyncio.to_thread(self.release.wait, self.hold_timeout)
+        except asyncio.CancelledError:
+            self.dropped.set()
+            raise
+        return "451 4.3.0 Try again later"
+
+    def attempts_to(self, address: str) -> list[Delivery]:
+        with self.lock:
+            return [d for d in self.deliveries if address in d.key[0].split(",")]
+
+
+# ------------------------------------------------------------------------------------------------ /proc
+
+
+def process_group(pgid: int) -> list[int]:
+    """The processes of group ``pgid`` (what ``ps -o pid,pgid`` lists), from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, pgrp, …
+        if int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return sorted(members)
+
+
+def socket_holders(local_port: int, pids: Iterable[int]) -> list[int]:
+    """Which of ``pids`` hold the TCP socket whose local port is ``local_port`` (what ``ss -tnp`` would say)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with suppress(FileNotFoundError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == local_port:
+                    inodes.add(f"socket:[{fields[9]}]")
+    return [pid for pid in pids if inodes & _open_sockets(pid)]
+
+
+def _open_sockets(pid: int) -> set[str]:
+    links = set()
+    with suppress(OSError):  # the process is gone
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with suppress(OSError):  # closed meanwhile
+                links.add(os.readlink(fd))
+    return {link for link in links if link.startswith("socket:")}
