@@ -1,4 +1,8 @@
-"""The catalogue in the Django admin, with inlines, search and filters."""
+"""The catalogue in the Django admin, with inlines, search and filters.
+
+Every class that can change rows mixes in ``AuditedAdmin``: each add, change and delete (inlines included) is an
+audit event with the fields before and after (portal/admin_audit.py).
+"""
 
 from typing import cast
 
@@ -27,6 +31,7 @@ from monitoring.querysets import EvidenceQuerySet
 from monitoring.services.catalogue import retire_items
 from monitoring.services.evidence import EvidenceError
 from monitoring.services.moderation import approve_evidence
+from portal.admin_audit import AuditedAdmin
 
 
 class PillarInline(admin.TabularInline):
@@ -43,7 +48,7 @@ class PlanInstitutionInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["slug", "short_name", "country", "period_start", "period_end"]
     list_filter = ["country"]
     search_fields = ["slug", "short_name", "title_es", "title_en"]
@@ -51,7 +56,7 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["code", "name_es", "name_en", "country", "successor"]
     list_filter = ["country"]
     search_fields = ["code", "name_es", "name_en"]
@@ -67,7 +72,7 @@ class ObjectiveInline(admin.TabularInline):
 
 
 @admin.register(Pillar)
-class PillarAdmin(admin.ModelAdmin):
+class PillarAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["code", "name_es", "plan", "position", "retired_at"]
     list_filter = ["plan"]
     search_fields = ["code", "name_es", "name_en"]
@@ -83,7 +88,7 @@ class LineInline(admin.TabularInline):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(admin.ModelAdmin):
+class ObjectiveAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["code", "pillar", "plan", "wording", "placement", "retired_at"]
     list_filter = ["plan", "pillar", "wording", "placement"]
     search_fields = ["code", "text_es", "text_en"]
@@ -100,7 +105,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(LineOfAction)
-class LineOfActionAdmin(admin.ModelAdmin):
+class LineOfActionAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["code", "objective", "plan", "wording", "placement", "retired_at"]
     list_filter = ["plan", "wording", "placement", "responsible"]
     search_fields = ["code", "text_es", "text_en"]
@@ -110,7 +115,7 @@ class LineOfActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["code", "plan", "pillar", "unit", "is_official", "wording", "placement", "retired_at"]
     list_filter = ["plan", "is_official", "pillar__code", "unit", "wording", "placement", "responsible"]
     search_fields = ["code", "text_es", "text_en"]
@@ -181,7 +186,7 @@ class EvidenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(AuditedAdmin, admin.ModelAdmin):
     """Moderators maintain the non-working days that transparency deadlines skip."""
 
     list_display = ["date", "name_es", "name_en"]
@@ -190,7 +195,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(SuspensionPeriod)
-class SuspensionPeriodAdmin(admin.ModelAdmin):
+class SuspensionPeriodAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["start", "end", "reason_es"]
 
 

@@ -16,7 +16,16 @@ from typing import Any
 from django.db.models import Prefetch
 
 from monitoring.markdown import render_markdown
-from monitoring.models import Assessment, Evidence, Indicator, Pillar, Report, ReportVersion, ReportVersionIndicator
+from monitoring.models import (
+    Assessment,
+    Evidence,
+    EvidenceAttachment,
+    Indicator,
+    Pillar,
+    Report,
+    ReportVersion,
+    ReportVersionIndicator,
+)
 
 SNAPSHOT_SCHEMA = "observatorio1325/report-version/1"
 
@@ -40,7 +49,8 @@ def build_snapshot(report: Report, version: dict[str, Any] | None = None) -> dic
     A fixed number of queries whatever the number of assessments or citations.
     """
     plan = report.plan
-    public_evidence = Evidence.objects.public().select_related("organisation")
+    files = Prefetch("attachments", queryset=EvidenceAttachment.objects.order_by("created_at", "pk"))
+    public_evidence = Evidence.objects.public().select_related("organisation").prefetch_related(files)
     assessments = (
         Assessment.objects.filter(report=report)
         .select_related("indicator", "reply_institution")
@@ -93,6 +103,11 @@ def build_snapshot(report: Report, version: dict[str, Any] | None = None) -> dic
                         "period": e.period_iso,
                         "reported_value": _dec(e.reported_value),
                         "value_unit": e.value_unit,
+                        # The public chain of custody (since December 2026; older versions have no key).
+                        "attachments": [
+                            {"name": f.original_name, "sha256": f.sha256, "original_sha256": f.original_sha256}
+                            for f in e.attachments.all()
+                        ],
                     }
                     for e in a.cited_evidence.all()
                 ],

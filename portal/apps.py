@@ -18,6 +18,10 @@ class PortalConfig(AppConfig):
 
         user_logged_in.connect(remember, weak=False)
 
+        from portal import login_throttle
+
+        login_throttle.connect()  # unlock links for locked accounts; the login time for the absolute timeout
+
         from django.conf import settings
 
         if settings.METRICS_TOKEN:

@@ -1,4 +1,7 @@
-"""Writing the audit trail. Call from services, inside their transaction."""
+"""Writing the audit trail. Call from services, inside their transaction (the admin: portal/admin_audit.py).
+
+Rows are only ever inserted: on PostgreSQL a trigger refuses UPDATE and DELETE (migration 0006_audit_append_only).
+"""
 
 from __future__ import annotations
 

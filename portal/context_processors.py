@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import translate_url
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import get_language
 
+from portal import links
 from portal.permissions import is_reviewer
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    current = get_language() or settings.LANGUAGE_CODE
-    path = request.get_full_path()
-    alternates = []
-    for code, name in settings.LANGUAGES:
-        alternates.append({"code": code, "name": name, "url": translate_url(path, code), "current": code == current})
     return {
         "SITE_NAME": settings.SITE_NAME,
         "SOURCE_CODE_URL": settings.SOURCE_CODE_URL,
-        "language_alternates": alternates,
+        # Built from the resolved view and the query parameters it declares, never from the raw address
+        # (portal/links.py): no `//host` echo, no `?utm_source=` carried into links or cached pages.
+        "language_alternates": links.language_alternates(request),
+        "canonical_url": SimpleLazyObject(lambda: links.canonical_url(request) or ""),
         # Lazily evaluated: only pages that show the account menu pay the query.
         "is_reviewer": SimpleLazyObject(lambda: is_reviewer(request.user)),
     }

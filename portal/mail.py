@@ -5,11 +5,33 @@ always its mail). Delivery is a Celery task (``portal.tasks.deliver_mail``) enqu
 retried with exponential backoff (``MAIL_RETRY_BASE_SECONDS`` × 2ⁿ, at most six hours apart) until the mail is
 ``MAIL_MAX_AGE_HOURS`` old, then marked failed for good and shown to moderators. ``sweep_outbox`` (every minute,
 celery beat) re-enqueues whatever is due, so a lost enqueue or a dead worker loses no mail.
+
+Secrets at rest (single-use links: invitations, password resets, unlock links)
+------------------------------------------------------------------------------
+A link that works must never sit in the outbox (nor in a backup of it) in a usable form. Pass it as a *secret*::
+
+    queue_mail(to=…, template="portal/email/unlock", context={…}, language=…, secrets={"url": unlock_url})
+    queue_message(to=…, subject=…, body=rendered_body, secrets={"token": token})  # already rendered
+
+``queue_mail`` renders the template with the secrets merged into the context; then, in the rendered body, every
+occurrence of each secret's value is replaced by a placeholder (``[secret:url]``) and the values themselves are
+stored sealed (encrypted and authenticated with a key derived from ``SECRET_KEY``: portal/sealing.py) in
+``OutgoingMail.sealed_secrets``. ``deliver()`` opens them and substitutes them into the message it hands to the
+mail server only; once the mail is sent, the sealed column is emptied and the placeholders in the stored body are
+replaced by ``REMOVED_NOTE``, so nothing in the row can be made to work again even with the key. A secret whose
+value does not appear in the body is a programming error (``ValueError``), and so is one that appears in the
+subject (subjects are stored as they are). If the sealed text cannot be opened at delivery (``SECRET_KEY`` rotated
+without keeping the old one in ``SECRET_KEY_FALLBACKS``) the mail is marked failed at once; ask for a new link.
+
+This is option "encrypt + purge": while a mail waits (possibly hours, with backoff) the database and its backups
+hold only sealed text, useless without ``SECRET_KEY``, which is never part of a backup.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,28 +43,69 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from portal import sealing
 from portal.models import MailStatus, OutgoingMail
 
 logger = logging.getLogger(__name__)
 MAX_RETRY_DELAY = timedelta(hours=6)
+# What a delivered mail's stored body says where its single-use link was.
+REMOVED_NOTE = "[removed after delivery: it was a single-use link]"
 
 
-def queue_mail(*, to: str, template: str, context: dict[str, Any], language: str) -> OutgoingMail:
+def placeholder(name: str) -> str:
+    """What the stored body holds instead of the secret ``name`` until delivery."""
+    return f"[secret:{name}]"
+
+
+def queue_mail(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    secrets: Mapping[str, str] | None = None,
+) -> OutgoingMail:
     """Render ``template``_subject.txt/_body.txt in ``language`` and queue it; delivery happens after commit.
 
-    Call inside the transaction that makes the change: if it rolls back, no mail exists.
+    ``secrets`` (name → value) are rendered like context variables but never stored usable: see the module's
+    docstring. Call inside the transaction that makes the change: if it rolls back, no mail exists.
     """
+    full = {**context, **(secrets or {})}
     with translation.override(language):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}_body.txt", context)
-    return queue_message(to=to, subject=subject, body=body)
+        subject = " ".join(render_to_string(f"{template}_subject.txt", full).split())
+        body = render_to_string(f"{template}_body.txt", full)
+    return queue_message(to=to, subject=subject, body=body, secrets=secrets)
 
 
-def queue_message(*, to: str, subject: str, body: str) -> OutgoingMail:
-    """Queue an already rendered message (Django's password-reset form renders its own)."""
+def conceal(subject: str, body: str, secrets: Mapping[str, str] | None) -> tuple[str, str]:
+    """``body`` with each secret's value replaced by its placeholder, and the values sealed ("" when none)."""
+    if not secrets:
+        return body, ""
+    for name, value in sorted(secrets.items(), key=lambda item: -len(item[1])):  # a URL before the token in it
+        if not value or value not in body:
+            raise ValueError(f"the secret {name!r} does not appear in the body of the mail")
+        if value in subject:
+            raise ValueError(f"the secret {name!r} appears in the subject, which is stored as it is")
+        body = body.replace(value, placeholder(name))
+    return body, sealing.seal(secrets)
+
+
+def reveal(body: str, sealed: str) -> str:
+    """The body as it is sent: placeholders replaced by the sealed values (``sealing.SealError`` if impossible)."""
+    if not sealed:
+        return body
+    for name, value in sealing.unseal(sealed).items():
+        body = body.replace(placeholder(name), value)
+    return body
+
+
+def queue_message(*, to: str, subject: str, body: str, secrets: Mapping[str, str] | None = None) -> OutgoingMail:
+    """Queue an already rendered message (Django's password-reset form renders its own); ``secrets`` as above."""
     from portal import background, tasks  # tasks imports this module
 
-    mail = OutgoingMail.objects.create(to=to, subject=" ".join(subject.split())[:300], body=body)
+    subject = " ".join(subject.split())[:300]
+    body, sealed = conceal(subject, body, secrets)
+    mail = OutgoingMail.objects.create(to=to, subject=subject, body=body, sealed_secrets=sealed)
     background.on_commit(tasks.deliver_mail, mail.pk)
     return mail
 
@@ -75,7 +138,16 @@ def deliver(pk: int, *, force: bool = False) -> Outcome:
             return Outcome(sent=False)
         mail.attempts += 1
         try:
-            send_mail(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to], fail_silently=False)
+            body = reveal(mail.body, mail.sealed_secrets)
+        except sealing.SealError as exc:  # no retry can help: the link is lost, a new one must be asked for
+            mail.status = MailStatus.FAILED
+            mail.next_attempt_at = None
+            mail.last_error = f"SealError: {exc}"
+            logger.error("mail %s given up: its sealed link cannot be opened", mail.pk)
+            mail.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            return Outcome(sent=False)
+        try:
+            send_mail(mail.subject, body, settings.DEFAULT_FROM_EMAIL, [mail.to], fail_silently=False)
         except Exception as exc:  # any transport error: keep the mail, record why, and when to try again
             mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             delay = retry_delay(mail.attempts)
@@ -93,7 +165,12 @@ def deliver(pk: int, *, force: bool = False) -> Outcome:
         mail.status = MailStatus.SENT
         mail.sent_at = timezone.now()
         mail.next_attempt_at = None
-        mail.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at"])
+        fields = ["attempts", "status", "sent_at", "next_attempt_at"]
+        if mail.sealed_secrets:  # purge: the row keeps no trace of the link, sealed or not
+            mail.body = re.sub(r"\[secret:[\w.-]+\]", REMOVED_NOTE, mail.body)
+            mail.sealed_secrets = ""
+            fields += ["body", "sealed_secrets"]
+        mail.save(update_fields=fields)
         return Outcome(sent=True)
 
 

@@ -18,6 +18,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
+from portal.login_throttle import LOGIN_AT
 from portal.permissions import needs_two_factor
 
 # Paths a person with unfinished two-factor set-up may still reach.
@@ -87,7 +88,7 @@ def error_page(request: HttpRequest, status: int, message: str = "") -> HttpResp
             detail = message or details.get(status, _("Malformed request."))
             response: HttpResponse = JsonResponse({"detail": detail}, status=status)
         else:
-            context = {"language_alternates": _home_pages(request), "message": message}
+            context = {"language_alternates": _home_pages(request), "canonical_url": None, "message": message}
             response = render(request, f"{status}.html", context, status=status)
     response.headers["Content-Language"] = language
     return response
@@ -108,7 +109,11 @@ def _home_pages(request: HttpRequest) -> list[dict[str, object]]:
 
 
 class AccountSecurityMiddleware:
-    """Idle timeout, two-factor enforcement for moderators and reviewers, and no caching of personal pages."""
+    """Absolute and idle timeouts, two-factor enforcement (moderators, reviewers, staff), no caching of personal pages.
+
+    The absolute timeout counts from the login time stored in the session (portal.login_throttle.on_logged_in);
+    a session without one predates it and ends too.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -117,6 +122,15 @@ class AccountSecurityMiddleware:
         user = request.user
         if user.is_authenticated:
             now = time.time()
+            login_at = request.session.get(LOGIN_AT)
+            if not isinstance(login_at, (int, float)) or now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT:
+                logout(request)
+                messages.info(
+                    request,
+                    _("For your safety a session lasts at most %(hours)s hours. Log in again.")
+                    % {"hours": round(settings.SESSION_ABSOLUTE_TIMEOUT / 3600, 1)},
+                )
+                return redirect(f"{reverse('portal:login')}?next={request.path}")
             last = request.session.get("last_seen")
             if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
@@ -141,8 +155,6 @@ class AccountSecurityMiddleware:
         if user_has_device(user):
             return redirect(f"{reverse('portal:two_factor_verify')}?next={request.path}")
         if settings.TWO_FACTOR_REQUIRED and needs_two_factor(user):
-            messages.info(
-                request, _("Moderators and reviewers protect their accounts with a second factor. Set it up now.")
-            )
+            messages.info(request, _("Your role requires a second factor to protect your account. Set it up now."))
             return redirect("portal:two_factor_setup")
         return None

@@ -208,7 +208,9 @@ class OutgoingMail(models.Model):
 
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=300)
-    body = models.TextField(_("body"))
+    body = models.TextField(_("body"), help_text=_("Single-use links appear only as placeholders."))
+    # The values of those placeholders, encrypted (portal/sealing.py); emptied once the mail is delivered.
+    sealed_secrets = models.TextField(_("sealed links"), blank=True, default="", editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=MailStatus.choices, default=MailStatus.PENDING, db_index=True
     )
@@ -234,3 +236,28 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class AccountUnlock(models.Model):
+    """A single-use, short-lived link e-mailed to the owner of an account locked by failed logins.
+
+    Only the token's hash is stored (like invitations). Using it clears the account's failures and lets that
+    browser log in at once even if guessing goes on (portal/login_throttle.py).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account unlock link")
+        verbose_name_plural = _("account unlock links")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()

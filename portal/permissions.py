@@ -47,5 +47,5 @@ def moderators() -> QuerySet[Any]:
 
 
 def needs_two_factor(user: Any) -> bool:
-    """Moderators and reviewers must use a second factor; members may."""
-    return is_moderator(user) or is_reviewer(user)
+    """Moderators, reviewers and staff (the admin site) must use a second factor; members may."""
+    return bool(getattr(user, "is_staff", False)) or is_moderator(user) or is_reviewer(user)

@@ -58,8 +58,9 @@ def create_invitation(
         queue_mail(
             to=invitation.email,
             template="portal/email/invitation",
-            context={"invitation": invitation, "url": url, "days": settings.INVITATION_DAYS},
+            context={"invitation": invitation, "days": settings.INVITATION_DAYS},
             language=language,
+            secrets={"url": url},  # stored sealed until delivery, then removed (portal/mail.py)
         )
     return invitation, token
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -290,8 +291,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["portal.throttles.ReadThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_RATE_LIMIT", default="600/hour")},
-    # The reader is the PROXY_COUNT-th address from the right of X-Forwarded-For (REMOTE_ADDR without a proxy).
-    # DRF's default (None) would count the whole header, which a client can vary to escape the limit.
+    # The limit counts per reader, portal.client.client_address (ReadThrottle.get_ident). NUM_PROXIES says the same
+    # for any other throttle; DRF's default (None) would count the whole header, which a client can vary at will.
     "NUM_PROXIES": env_int("PROXY_COUNT", 0),
     "UNAUTHENTICATED_USER": None,
 }
@@ -400,15 +401,32 @@ OTP_TOTP_ISSUER = "Observatorio 1325"
 # The admin never shows TOTP secrets or their QR codes (and answers 403 instead of fetching a device first).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Sessions: absolute lifetime, idle timeout, and how recent a login must be for sensitive actions (seconds).
-SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 3600)
+# The absolute limit counts from the login (portal.login_throttle stores the time in the session and
+# AccountSecurityMiddleware ends the session after it, however active): SESSION_COOKIE_AGE alone would move forward
+# on every request that touches the session.
+SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 REAUTHENTICATION_MAX_AGE = env_int("REAUTHENTICATION_MAX_AGE", 15 * 60)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-# Login throttling (django-axes): after 5 failures for one account or from one address, wait 15 minutes.
+# Login throttling (django-axes with portal.login_throttle's handler), two limits counted separately:
+# - per address: LOGIN_FAILURE_LIMIT failures from one address (any account) pause it for LOGIN_COOLOFF_MINUTES;
+# - per account: LOGIN_ACCOUNT_LIMIT failures for one account from any number of addresses in
+#   LOGIN_ACCOUNT_WINDOW_MINUTES lock it, so rotating addresses does not multiply the guesses. The owner then gets
+#   an e-mail with a single-use unlock link (valid LOGIN_UNLOCK_MINUTES); a password reset unlocks too.
+# Failures without a username count for the address only; a success clears only that account's failures.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+LOGIN_ACCOUNT_LIMIT = env_int("LOGIN_ACCOUNT_LIMIT", 10)
+LOGIN_ACCOUNT_WINDOW_MINUTES = env_int("LOGIN_ACCOUNT_WINDOW_MINUTES", 60)
+LOGIN_UNLOCK_MINUTES = env_int("LOGIN_UNLOCK_MINUTES", 30)
+# Axes keeps (and deletes) attempt rows after this; each limit then looks at its own window.
+AXES_COOLOFF_TIME = timedelta(minutes=max(LOGIN_COOLOFF_MINUTES, LOGIN_ACCOUNT_WINDOW_MINUTES))
+AXES_HANDLER = "portal.login_throttle.PortalAxesHandler"
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_USERNAME_CALLABLE = "portal.login_throttle.client_username"
+AXES_LOCKOUT_CALLABLE = "portal.login_throttle.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -416,15 +434,11 @@ AXES_HTTP_RESPONSE_CODE = 429
 # account and so never lock one.
 AXES_USERNAME_FORM_FIELD = "username"
 # Behind PROXY_COUNT reverse proxies (deploy/nginx.conf: one) every proxy appends the address it was reached from
-# to X-Forwarded-For, and the last one is REMOTE_ADDR: the reader is the PROXY_COUNT-th address from the right.
-# python-ipware counts only the proxies listed inside the header (PROXY_COUNT - 1) and, not strict, takes that
-# position from the right whatever a client prepended itself. Addresses are never read from the header without a
-# proxy in front (PROXY_COUNT=0, the default).
+# to X-Forwarded-For: the reader is the PROXY_COUNT-th address from the right, whatever a client prepended itself.
+# Addresses are never read from the header without a proxy in front (PROXY_COUNT=0, the default). One definition,
+# portal.client.client_address, serves the login throttle, the API limit and everything else that counts readers.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
-if PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
-    IPWARE_STRICT = False
+AXES_CLIENT_IP_CALLABLE = "portal.client.client_address"
 AXES_VERBOSE = False
 # Request bodies larger than this are refused with 413 before they are read (files are checked one by one too).
 MAX_REQUEST_SIZE = env_int("MAX_REQUEST_SIZE", MAX_UPLOAD_TOTAL_SIZE + 5 * 1024 * 1024)

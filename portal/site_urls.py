@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from portal import two_factor, views
+from portal import login_throttle, two_factor, views
 from portal.forms.accounts import ChangePasswordForm, EmailAuthenticationForm, NewPasswordForm, ResetForm
+from portal.links import query_params
 
 app_name = "portal"
 
@@ -10,14 +11,18 @@ urlpatterns = [
     path("about/", views.about, name="about"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="portal/login.html",
-            authentication_form=EmailAuthenticationForm,
-            redirect_authenticated_user=True,
+        # The language switch keeps `next` (when it leads back into the portal; portal/links.py).
+        query_params("next")(
+            auth_views.LoginView.as_view(
+                template_name="portal/login.html",
+                authentication_form=EmailAuthenticationForm,
+                redirect_authenticated_user=True,
+            )
         ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/unlock/<str:token>/", login_throttle.unlock, name="account_unlock"),
     path(
         "accounts/password/reset/",
         auth_views.PasswordResetView.as_view(
@@ -36,7 +41,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        login_throttle.UnlockingPasswordResetConfirmView.as_view(
             template_name="portal/password_reset_confirm.html",
             form_class=NewPasswordForm,
             success_url=reverse_lazy("portal:password_reset_complete"),
@@ -59,10 +64,10 @@ urlpatterns = [
     ),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/two-factor/", two_factor.setup, name="two_factor_setup"),
-    path("accounts/two-factor/verify/", two_factor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/verify/", query_params("next")(two_factor.verify), name="two_factor_verify"),
     path("accounts/two-factor/recovery-codes/", two_factor.recovery_codes, name="two_factor_recovery_codes"),
     path("accounts/two-factor/disable/", two_factor.disable, name="two_factor_disable"),
-    path("accounts/reauthenticate/", two_factor.reauthenticate, name="reauthenticate"),
+    path("accounts/reauthenticate/", query_params("next")(two_factor.reauthenticate), name="reauthenticate"),
     path("accounts/invitations/new/", views.invitation_create, name="invitation_create"),
     path("accounts/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("outbox/", views.outbox, name="outbox"),

@@ -13,6 +13,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -102,6 +103,7 @@ def setup(request: HttpRequest) -> HttpResponse:
                 codes = _new_recovery_codes(user)
                 audit.record(action="portal.user.two_factor_enabled", obj=user, actor=user)
             otp_login(request, device)
+            request.session.cycle_key()  # a new session key once the second factor is proven, as at login
             mark_authenticated(request)
             return render(request, "portal/two_factor_codes.html", {"codes": codes})
         form.add_error("token", _("That code is not valid. Check the time on your phone and try the current code."))
@@ -144,7 +146,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 def disable(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if settings.TWO_FACTOR_REQUIRED and needs_two_factor(user):
-        messages.error(request, _("Moderators and reviewers must keep two-factor authentication."))
+        messages.error(request, _("Your role requires two-factor authentication, so it cannot be turned off."))
         return redirect("portal:two_factor_setup")
     if not request.user.is_verified():  # type: ignore[union-attr]
         return redirect("portal:two_factor_verify")
@@ -168,6 +170,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         device = match_token(user, form.cleaned_data["token"])  # a used TOTP or recovery code never matches again
         if device is not None:
             otp_login(request, device)
+            request.session.cycle_key()  # a key seen before the second factor must not become a verified session
             mark_authenticated(request)
             return redirect(_safe_next(request, reverse(settings.LOGIN_REDIRECT_URL)))
         form.add_error("token", _("That code is not valid or was already used."))
@@ -183,7 +186,9 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     has_device = user_has_device(user)
     form = ReauthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ok = user.check_password(form.cleaned_data["password"])
+        # Through the authentication backends, so that axes counts (and locks) wrong passwords here too.
+        found = authenticate(request, username=user.get_username(), password=form.cleaned_data["password"])
+        ok = found is not None and found.pk == user.pk
         if ok and has_device:
             ok = match_token(user, "".join(form.cleaned_data["token"].split())) is not None
         if ok:

@@ -192,7 +192,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     """404 in the reader's language, or JSON under /api/ (the same body whether the object is missing or private)."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return render(request, "404.html", status=404)
+    return render(request, "404.html", {"canonical_url": None}, status=404)  # language links: portal/links.py
 
 
 @never_cache

@@ -33,7 +33,7 @@ from django.utils.http import urlsafe_base64_encode
 from monitoring.models import EvidenceAttachment, EvidenceStatus, Indicator, Institution, Pillar, Visibility
 from monitoring.services import reports as report_service
 from portal import services as portal_services
-from portal.models import Invitation, Role
+from portal.models import AccountUnlock, Invitation, Role
 from tests.factories import (
     EvidenceFactory,
     MembershipFactory,
@@ -341,6 +341,11 @@ MATRIX: dict[str, list[Case]] = {
         Case("/es/accounts/invitation/{expired_token}/", expect("410"), "expired: gone, for everyone"),
         Case("/es/accounts/invitation/not-a-real-token/", NOBODY, "unknown token"),
     ],
+    "portal:account_unlock": [
+        Case("/es/accounts/unlock/{unlock_token}/", EVERYONE, "the e-mailed token is the credential; GET uses nothing"),
+        Case("/es/accounts/unlock/{used_unlock_token}/", expect("410"), "used or expired: gone, for everyone"),
+        Case("/es/accounts/unlock/not-a-real-token/", NOBODY, "unknown token"),
+    ],
 }
 
 # Statuses that break the promise, as they are today: (pattern, role) → the status observed. MATRIX keeps what the
@@ -504,6 +509,14 @@ def build_world(cast, mx_plan) -> dict[str, str]:
     world["invitation_token"] = invite("new-member@intersecta.test")
     world["expired_token"] = invite("late@intersecta.test")
     Invitation.objects.filter(email="late@intersecta.test").update(expires_at=now - dt.timedelta(days=1))
+    for name, used_at in (("unlock_token", None), ("used_unlock_token", now)):
+        world[name] = f"{name}-{'x' * 30}"
+        AccountUnlock.objects.create(
+            user=cast.outsider,
+            token_hash=portal_services.hash_token(world[name]),
+            expires_at=now + dt.timedelta(minutes=30),
+            used_at=used_at,
+        )
     return world
 
 

@@ -156,8 +156,28 @@ class PartialDateSerializerField(serializers.CharField):
         super().__init__(read_only=True, allow_null=True, **kwargs)
 
 
+class AttachmentSerializer(serializers.Serializer):
+    """A file of public evidence and its chain of custody (who uploaded it is not public)."""
+
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text="Size in bytes of the stored file.")
+    sha256 = serializers.CharField(help_text="SHA-256 of the stored file, as anyone downloading it gets it.")
+    original_sha256 = serializers.CharField(
+        help_text="SHA-256 of the file as uploaded. Differs from sha256 when hidden metadata (location, author) "
+        "was removed before storing it."
+    )
+    url = serializers.SerializerMethodField(help_text="Where to download the stored file.")
+
+    def get_url(self, obj: Any) -> str:
+        request = self.context.get("request")
+        path = obj.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
-    """Public fields of approved public evidence. No status, visibility, submitter or file is exposed."""
+    """Public fields of approved public evidence. No status, visibility or submitter is exposed; the files are
+    listed with their hashes (the public chain of custody)."""
 
     plan = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     indicators = serializers.SlugRelatedField(slug_field="code", read_only=True, many=True)
@@ -175,9 +195,16 @@ class EvidenceSerializer(serializers.ModelSerializer):
         source="period_end_iso", help_text="End of the period reported on, at its own precision."
     )
 
+    attachments = serializers.SerializerMethodField()
+
     class Meta:
         model = Evidence
-        fields = PUBLIC_EVIDENCE_FIELDS
+        fields = [*PUBLIC_EVIDENCE_FIELDS, "attachments"]
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, evidence: Evidence) -> list[dict[str, Any]]:
+        files = sorted(evidence.attachments.all(), key=lambda a: (a.created_at, a.pk))  # prefetched in lists
+        return list(AttachmentSerializer(files, many=True, context=self.context).data)
 
 
 class ReportVersionSummarySerializer(serializers.ModelSerializer):

@@ -169,7 +169,9 @@ class EvidenceViewSet(ReadOnly):
         if form.is_bound and not form.is_valid():
             raise ValidationError(form.errors)
         items = form.apply(Evidence.objects.public())
-        items = items.select_related("plan", "organisation").prefetch_related("indicators", "regions", "institutions")
+        items = items.select_related("plan", "organisation").prefetch_related(
+            "indicators", "regions", "institutions", "attachments"
+        )
         if not items.ordered:  # a search orders by relevance; otherwise newest source first
             items = items.order_by("-source_date", "-pk")
         return items

@@ -43,7 +43,20 @@ CSV_COLUMNS = [
     "reply_text",
     "reply_received_on",
     "reply_requested_on",
+    "evidence_files_sha256",
 ]
+
+
+def files_cell(evidence: list[dict[str, Any]]) -> str:
+    """The cited evidence's files: "name sha256:<hex>", plus the as-uploaded hash when metadata was removed."""
+    parts = []
+    for e in evidence:
+        for f in e.get("attachments", []):  # versions published before December 2026 have none
+            text = f"{f['name']} sha256:{f['sha256']}"
+            if f.get("original_sha256") and f["original_sha256"] != f["sha256"]:
+                text += f" (as uploaded: {f['original_sha256']})"
+            parts.append(text)
+    return " | ".join(parts)
 
 
 def version_csv(snapshot: dict[str, Any], lang: str) -> bytes:
@@ -77,6 +90,7 @@ def version_csv(snapshot: dict[str, Any], lang: str) -> bytes:
                         a["reply"]["text"],
                         a["reply"]["received_on"] or "",
                         a["reply"]["requested_on"] or "",
+                        files_cell(source.get("evidence", [])),
                     ]
                 ]
             )

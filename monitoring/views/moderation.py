@@ -24,11 +24,13 @@ from monitoring.permissions import get_evidence_for_moderator, require_moderator
 from monitoring.services import moderation
 from monitoring.services.evidence import EvidenceError
 from portal.http import AuthenticatedHttpRequest, expected_version, refusal
+from portal.links import kept_params, query_params
 from portal.models import AuditEvent, MailStatus, OutgoingMail
 
 QUEUE_PAGE = 50
 
 
+@query_params(QueueFilterForm.base_fields, "page")
 @never_cache
 @login_required
 @require_safe
@@ -51,7 +53,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         changes=Count("pk", filter=Q(status=EvidenceStatus.CHANGES_REQUESTED)),
     )
     page = Paginator(items, QUEUE_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    query = kept_params(request)
     query.pop("page", None)
     return render(
         request,
@@ -157,6 +159,7 @@ def _mask_drafts(events: list[AuditEvent]) -> None:
             event.reason = ""
 
 
+@query_params(AuditFilterForm.base_fields, "page")
 @never_cache
 @login_required
 @require_safe
@@ -166,6 +169,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     events = form.apply(AuditEvent.objects.select_related("actor"))
     page = Paginator(events.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
     _mask_drafts(list(page))
-    query = request.GET.copy()
+    query = kept_params(request)
     query.pop("page", None)
     return render(request, "monitoring/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})

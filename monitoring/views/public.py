@@ -31,6 +31,7 @@ from monitoring.querysets import plan_tree
 from monitoring.search import highlight
 from monitoring.stats import institution_record
 from monitoring.views import downloads
+from portal.links import kept_params, query_params
 from portal.storage import serves_files
 
 
@@ -149,6 +150,7 @@ EVIDENCE_ON_INDICATOR = 20
 EVIDENCE_PAGE = 25
 
 
+@query_params(PublicEvidenceFilterForm.base_fields, "page")
 @require_safe
 def evidence_list(request: HttpRequest) -> HttpResponse:
     form = PublicEvidenceFilterForm(request.GET or None)
@@ -163,7 +165,7 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
     for item in page:
         item.title_html = highlight(item.title, query)  # type: ignore[attr-defined]
         item.summary_html = highlight(item.summary[:400], query)  # type: ignore[attr-defined]
-    params = request.GET.copy()
+    params = kept_params(request)  # pagination links carry the filters, nothing else
     params.pop("page", None)
     return render(
         request,

@@ -56,9 +56,14 @@ def _version_page(request: HttpRequest, version: ReportVersion, *, cache_control
         .values_list("number", flat=True)
         .first()
     )
-    # A published version never changes, so its page is cached for anonymous readers. The key carries the latest
-    # version number (the "superseded by" notice), the language and the host: there is nothing to invalidate.
-    key = f"report-page:{version.content_sha256}:{latest}:{lang}:{request.get_host()}"
+    # A published version never changes, so its page is cached for anonymous readers. The key carries everything
+    # the bytes depend on: the version's content, the latest version number (the "superseded by" notice), the
+    # language, and the scheme, host and path that its links are built from (the latest page and /vN/ differ in
+    # their language and canonical links): there is nothing to invalidate. The query string is not part of it:
+    # these pages declare no parameters, so no link on them carries one (portal/links.py) and `?utm_source=…`
+    # cannot reach a later reader's page.
+    page = hashlib.sha256(f"{request.scheme}:{request.path}".encode()).hexdigest()[:32]
+    key = f"report-page:{version.content_sha256}:{latest}:{page}:{lang}:{request.get_host()}"
     # Anonymous readers with a pending message (e.g. after logging out) get a fresh page, never a shared one.
     anonymous = http_cache.shared(request) and "messages" not in request.COOKIES
     if not anonymous:

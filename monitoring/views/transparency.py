@@ -26,6 +26,7 @@ from monitoring.permissions import get_public_request, get_request_for_member, g
 from monitoring.services import transparency as svc
 from monitoring.views.workspace import SAVE_ERRORS, SAVE_FAILED
 from portal.http import CONFLICT, AuthenticatedHttpRequest, expected_version, refusal
+from portal.links import query_params
 from portal.permissions import organisations_of
 from portal.storage import serves_files
 
@@ -53,6 +54,7 @@ def _annotate(requests: list[TransparencyRequest]) -> None:
         item.due_soon = not item.overdue and soon
 
 
+@query_params("status", "page")
 @never_cache
 @login_required
 @require_safe

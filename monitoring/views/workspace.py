@@ -33,6 +33,7 @@ from monitoring.permissions import (
 from monitoring.services import evidence as evidence_service
 from monitoring.services import moderation
 from portal.http import CONFLICT, AuthenticatedHttpRequest, Refusal, expected_version, refusal
+from portal.links import kept_params, query_params
 from portal.models import AuditEvent
 from portal.permissions import is_moderator, organisations_of
 from portal.storage import STORAGE_ERRORS, serves_files
@@ -62,6 +63,7 @@ def _evidence_form(request: HttpRequest, plan: Plan, evidence: Evidence | None =
     )
 
 
+@query_params(EvidenceFilterForm.base_fields, "page")
 @never_cache
 @login_required
 @require_safe
@@ -80,7 +82,7 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at", "-pk")
     )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    query = kept_params(request)
     query.pop("page", None)
     return render(
         request,
@@ -89,6 +91,7 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@query_params("plan")
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])

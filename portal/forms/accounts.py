@@ -69,11 +69,15 @@ class ResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        """Through the outbox like every other mail: retried with backoff, never sent inside the request."""
+        """Through the outbox like every other mail: retried with backoff, never sent inside the request.
+
+        The token is a secret: the stored row holds it sealed until delivery, then not at all (portal/mail.py).
+        """
         queue_message(
             to=to_email,
             subject=render_to_string(subject_template_name, context),
             body=render_to_string(email_template_name, context),
+            secrets={"token": context["token"]},
         )
 
 

@@ -164,11 +164,14 @@ def test_download_headers_force_a_download_with_the_real_type(client, cast, mx_p
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
-def test_hashes_and_history_are_for_members_and_moderators_only(client, cast, mx_plan):
+def test_hashes_are_public_but_uploaders_and_history_are_for_members_and_moderators_only(client, cast, mx_plan):
     item, _attachment = make_item(cast, mx_plan, "approved", "public")
-    assert "0" * 64 not in client.get(f"/es/evidence/{item.uuid}/").content.decode()
+    public = client.get(f"/en/evidence/{item.uuid}/").content.decode()
+    assert "0" * 64 in public  # the public chain of custody (issue 15)
+    assert "Uploaded by" not in public and 'id="history-heading"' not in public
     client.force_login(cast.member)
-    assert "0" * 64 in client.get(f"/es/evidence/{item.uuid}/").content.decode()
+    own = client.get(f"/en/evidence/{item.uuid}/").content.decode()
+    assert "0" * 64 in own and "Uploaded by" in own and 'id="history-heading"' in own
 
 
 def test_the_workspace_list_query_count_does_not_grow_with_items(client, cast, mx_plan, django_assert_max_num_queries):
