@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -130,12 +131,12 @@ class AccountSecurityMiddleware:
                     _("For your safety a session lasts at most %(hours)s hours. Log in again.")
                     % {"hours": round(settings.SESSION_ABSOLUTE_TIMEOUT / 3600, 1)},
                 )
-                return redirect(f"{reverse('portal:login')}?next={request.path}")
+                return redirect(f"{reverse('portal:login')}?{urlencode({'next': request.path}, safe='/')}")
             last = request.session.get("last_seen")
             if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
                 messages.info(request, _("You were logged out after a period of inactivity. Log in again."))
-                return redirect(f"{reverse('portal:login')}?next={request.path}")
+                return redirect(f"{reverse('portal:login')}?{urlencode({'next': request.path}, safe='/')}")
             request.session["last_seen"] = now
             response = self._two_factor(request)
             if response is not None:
@@ -153,7 +154,7 @@ class AccountSecurityMiddleware:
             return None
 
         if user_has_device(user):
-            return redirect(f"{reverse('portal:two_factor_verify')}?next={request.path}")
+            return redirect(f"{reverse('portal:two_factor_verify')}?{urlencode({'next': request.path}, safe='/')}")
         if settings.TWO_FACTOR_REQUIRED and needs_two_factor(user):
             messages.info(request, _("Your role requires a second factor to protect your account. Set it up now."))
             return redirect("portal:two_factor_setup")

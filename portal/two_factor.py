@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -62,7 +63,7 @@ def recent_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
             if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
                 back = request.path
             messages.info(request, _("For this action, confirm it is you."))
-            return redirect(f"{reverse('portal:reauthenticate')}?next={back}")
+            return redirect(f"{reverse('portal:reauthenticate')}?{urlencode({'next': back}, safe='/')}")
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -163,7 +164,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             if existing:
                 if not request.user.is_authenticated:
-                    return redirect(f"{reverse('portal:login')}?next={request.path}")
+                    return redirect(f"{reverse('portal:login')}?{urlencode({'next': request.path}, safe='/')}")
                 _inv, user = services.accept_invitation(token=token, user=request.user)
             elif form is not None and form.is_valid():
                 _inv, user = services.accept_invitation(
