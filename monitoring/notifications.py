@@ -9,6 +9,7 @@ same mail twice.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -16,9 +17,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from monitoring.deadlines import load_calendar
-from monitoring.models import Evidence, EvidenceStatus, ModerationEntry, RequestStatus, TransparencyRequest
+from monitoring.models import (
+    CoAuthorship,
+    Evidence,
+    EvidenceStatus,
+    ModerationEntry,
+    RequestStatus,
+    TransparencyRequest,
+)
 from portal.mail import queue_mail
-from portal.models import User
+from portal.models import Role, User
 from portal.permissions import moderators
 
 
@@ -127,3 +135,50 @@ def send_transparency_reminders() -> int:
                 )
                 sent += 1
     return sent
+
+
+def _reviewers(organisation_ids: Any) -> Any:
+    return (
+        User.objects.filter(
+            is_active=True, memberships__organisation_id__in=organisation_ids, memberships__role=Role.REVIEWER
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def coauthorship_invited(coauthorship: CoAuthorship) -> None:
+    """Tell the invited organisation's reviewers, each in her language, where to accept or decline."""
+    report = coauthorship.report
+    for reviewer in _reviewers([coauthorship.organisation_id]):
+        language = reviewer.preferred_language
+        queue_mail(
+            to=reviewer.email,
+            template="monitoring/email/coauthorship_invited",
+            context={
+                "report": report,
+                "organisation": coauthorship.organisation,
+                "authors": ", ".join(o.name for o in report.organisations.order_by("name")),
+                "url": absolute("monitoring:report_coauthorship", language, uuid=report.uuid),
+            },
+            language=language,
+        )
+
+
+def coauthorship_answered(coauthorship: CoAuthorship) -> None:
+    """Tell the reviewers of the report's other authors (the inviting side) what the organisation answered."""
+    report = coauthorship.report
+    authors = report.organisations.exclude(pk=coauthorship.organisation_id).values("pk")
+    for reviewer in _reviewers(authors).exclude(pk=coauthorship.decided_by_id or 0):
+        language = reviewer.preferred_language
+        queue_mail(
+            to=reviewer.email,
+            template="monitoring/email/coauthorship_answered",
+            context={
+                "report": report,
+                "organisation": coauthorship.organisation,
+                "status": coauthorship.status,
+                "url": absolute("monitoring:report_edit", language, uuid=report.uuid),
+            },
+            language=language,
+        )

@@ -77,6 +77,20 @@ def get_report_for_reviewer(user: Any, uuid: UUID | str) -> Any:
     return get_object_or_404(reports_for_reviewer(user).select_related("plan"), uuid=uuid)
 
 
+def get_report_for_invited_reviewer(user: Any, uuid: UUID | str) -> Any:
+    """A report on which an organisation the user reviews for is invited or an author (its consent page), or 404.
+
+    Only the consent page and its verbs use this: an invitation gives no other right on the report.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    reports = Report.objects.filter(
+        coauthorships__organisation_id__in=reviewer_organisation_ids(user),
+        coauthorships__status__in=["pending", "accepted"],
+    ).distinct()
+    return get_object_or_404(reports.select_related("plan"), uuid=uuid)
+
+
 def get_public_version(slug: str, number: int | None = None) -> Any:
     """A published version whose embargo has passed (the latest when ``number`` is None), or 404."""
     versions = ReportVersion.objects.visible().filter(report__slug=slug).select_related("report")

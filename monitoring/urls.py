@@ -67,6 +67,23 @@ urlpatterns += [
         report_editor.publication_approve,
         name="report_publication_approve",
     ),
+    # Co-authorship by consent: the invited organisation's page, and one POST-only URL per answer.
+    path("workspace/reports/<uuid:uuid>/coauthorship/", report_editor.coauthorship, name="report_coauthorship"),
+    path(
+        "workspace/reports/<uuid:uuid>/coauthorship/accept/",
+        report_editor.coauthorship_accept,
+        name="report_coauthorship_accept",
+    ),
+    path(
+        "workspace/reports/<uuid:uuid>/coauthorship/decline/",
+        report_editor.coauthorship_decline,
+        name="report_coauthorship_decline",
+    ),
+    path(
+        "workspace/reports/<uuid:uuid>/coauthorship/withdraw/",
+        report_editor.coauthorship_withdraw,
+        name="report_coauthorship_withdraw",
+    ),
 ]
 
 urlpatterns += [

@@ -1,9 +1,9 @@
 """Backup and restore of the whole portal: database rows (as Django fixtures) and every stored file.
 
 Works the same on SQLite and PostgreSQL and with any storage backend (local disk or an S3 bucket);
-files are streamed in chunks both ways, so their size does not matter. For large production
-databases prefer `pg_dump` plus a copy of the media bucket (README); this command is what the
-restore drill and small installations use.
+files are streamed in chunks both ways, so their size does not matter. `manage.py backup` writes this row dump
+on SQLite; on PostgreSQL it writes pg_dump plus the files, encrypted with GnuPG (portal/backup_pg.py).
+`manage.py restore` reads both.
 """
 
 from __future__ import annotations
@@ -101,6 +101,10 @@ def _add(archive: tarfile.TarFile, name: str, source: IO[bytes], size: int) -> s
 
 class BackupError(Exception):
     pass
+
+
+class RestoreIncomplete(Exception):
+    """The database was replaced, the stored files only in part (portal/backup_pg.py)."""
 
 
 def restore_backup(source: Path) -> dict[str, Any]:

@@ -278,6 +278,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload streams to a temporary file, nev
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
 # Invitations to join an organisation expire after this many days.
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+
+# Backups on PostgreSQL (`manage.py backup`): encrypted with GnuPG to this public key (fingerprint, key id or
+# e-mail) found in the GnuPG home BACKUP_GPG_HOME (empty: gpg's own default, ~/.gnupg). Without a recipient the
+# command refuses to write a backup unless it is given --unencrypted.
+BACKUP_GPG_RECIPIENT = env_str("BACKUP_GPG_RECIPIENT", default="")
+BACKUP_GPG_HOME = env_str("BACKUP_GPG_HOME", default="")
 # Absolute base of links in e-mail (no trailing slash).
 SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

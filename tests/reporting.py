@@ -7,6 +7,7 @@ import datetime as dt
 
 from monitoring.models import Assessment, Indicator
 from monitoring.services import reports as svc
+from portal.models import Membership, Role
 from tests.factories import EvidenceFactory
 
 SLUG = "informe-2021"
@@ -23,7 +24,7 @@ def make_world(cast, mx_plan):
     old = make(
         title="Before the period", status="approved", period_start=dt.date(2015, 1, 1), period_end=dt.date(2015, 12, 31)
     )
-    report = svc.create_report(
+    report = create_accepted_report(
         actor=cast.reviewer,
         organisations=[cast.intersecta, cast.data_civica],
         fields={
@@ -56,3 +57,16 @@ def assess(world, actor, cited, **fields):
 def publish(world, cast, requester=None, approver=None, note=""):
     svc.request_publication(report=world["report"], actor=requester or cast.reviewer, change_note=note)
     return svc.approve_publication(report=world["report"], actor=approver or cast.other_reviewer)
+
+
+def accept_invitations(report):
+    """Every organisation invited to co-author ``report`` accepts, through one of its reviewers (the service)."""
+    for coauthorship in report.coauthorships.filter(status="pending").select_related("organisation"):
+        membership = Membership.objects.filter(organisation=coauthorship.organisation, role=Role.REVIEWER).first()
+        svc.accept_coauthorship(report=report, actor=membership.user)
+    return report
+
+
+def create_accepted_report(**kwargs):
+    """``create_report`` whose invited co-authors have all accepted: the report as it was before consent."""
+    return accept_invitations(svc.create_report(**kwargs))

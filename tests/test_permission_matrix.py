@@ -258,6 +258,7 @@ MATRIX: dict[str, list[Case]] = {
     "monitoring:report_edit": [
         Case("/es/workspace/reports/{report}/", INTERSECTA_REVIEWER, "published, with unpublished edits"),
         Case("/es/workspace/reports/{draft_report}/", INTERSECTA_REVIEWER, "never published"),
+        Case("/es/workspace/reports/{invited_report}/", INTERSECTA_REVIEWER, "Data Cívica invited, not yet accepted"),
     ],
     "monitoring:report_pillar": [
         Case("/es/workspace/reports/{report}/pillars/{pillar}/", INTERSECTA_REVIEWER, "authoring reviewers"),
@@ -274,6 +275,20 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "monitoring:report_publication_approve": [
         Case("/es/workspace/reports/{report}/publication/approve/", POST_ONLY, "POST only")
+    ],
+    # Co-authorship by consent: the invited organisation's reviewers reach its consent page, and nothing else.
+    "monitoring:report_coauthorship": [
+        Case("/es/workspace/reports/{report}/coauthorship/", INTERSECTA_REVIEWER, "authors (may withdraw)"),
+        Case("/es/workspace/reports/{invited_report}/coauthorship/", REVIEWERS, "authors, and the invited"),
+    ],
+    "monitoring:report_coauthorship_accept": [
+        Case("/es/workspace/reports/{invited_report}/coauthorship/accept/", POST_ONLY, "POST only")
+    ],
+    "monitoring:report_coauthorship_decline": [
+        Case("/es/workspace/reports/{invited_report}/coauthorship/decline/", POST_ONLY, "POST only")
+    ],
+    "monitoring:report_coauthorship_withdraw": [
+        Case("/es/workspace/reports/{report}/coauthorship/withdraw/", POST_ONLY, "POST only")
     ],
     # ----------------------------------------------------------------------------------- transparency
     "monitoring:transparency_list": [
@@ -446,10 +461,10 @@ def build_world(cast, mx_plan) -> dict[str, str]:
     # needs a second Intersecta reviewer (two people), who is not one of the roles under test.
     second = MembershipFactory(organisation=cast.intersecta, role=Role.REVIEWER).user
 
-    def report(slug: str):
+    def report(slug: str, *invited):
         return report_service.create_report(
             actor=cast.reviewer,
-            organisations=[cast.intersecta],
+            organisations=[cast.intersecta, *invited],
             fields={
                 "title": f"Informe {slug}",
                 "slug": slug,
@@ -485,6 +500,7 @@ def build_world(cast, mx_plan) -> dict[str, str]:
         report_slug=published.slug,
         draft_report=str(draft.uuid),
         draft_report_slug=draft.slug,
+        invited_report=str(report("informe-invitado", cast.data_civica).uuid),
     )
 
     sre = Institution.objects.get(code="SRE")

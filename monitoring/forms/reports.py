@@ -34,7 +34,10 @@ class ReportForm(forms.Form):
         label=gettext_lazy("Authoring organisations"),
         queryset=Organisation.objects.all(),
         widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("Their reviewers can edit the report and approve its publication."),
+        help_text=gettext_lazy(
+            "Their reviewers can edit the report and approve its publication. An organisation you do not review for "
+            "is only invited: it becomes an author when one of its reviewers accepts."
+        ),
     )
     executive_summary = TextField(
         label=gettext_lazy("Executive summary"),

@@ -32,6 +32,8 @@ from monitoring.models.published import PublishedFile
 from monitoring.models.reports import (
     RATING_STYLE,
     Assessment,
+    CoAuthorship,
+    CoAuthorshipStatus,
     Rating,
     Report,
     ReportStatus,
@@ -56,6 +58,8 @@ __all__ = [
     "RATING_STYLE",
     "AppealOutcome",
     "Assessment",
+    "CoAuthorship",
+    "CoAuthorshipStatus",
     "Direction",
     "EntryKind",
     "Evidence",

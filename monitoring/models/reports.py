@@ -182,3 +182,46 @@ class ReportVersionIndicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.code}"
+
+
+class CoAuthorshipStatus(models.TextChoices):
+    PENDING = "pending", _("Invited, awaiting answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CoAuthorship(models.Model):
+    """An organisation's consent to author a report: the ledger behind ``Report.organisations``.
+
+    ``Report.organisations`` holds exactly the organisations whose co-authorship is *accepted*; only
+    ``monitoring.services.reports`` writes it, together with this row. So every rule and every public page that
+    reads ``Report.organisations`` (edit and approval rights, the snapshot's authors, the API) counts accepted
+    co-authors only: a pending, declined or withdrawn organisation has no rights on the report and its name appears
+    nowhere public. Published versions keep the authors they were published with.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="coauthorships")
+    organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="coauthorships")
+    status = models.CharField(
+        _("status"), max_length=20, choices=CoAuthorshipStatus.choices, default=CoAuthorshipStatus.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("co-authorship")
+        verbose_name_plural = _("co-authorships")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "organisation"], name="coauthorship_one_per_organisation"),
+            models.CheckConstraint(condition=Q(status__in=CoAuthorshipStatus.values), name="coauthorship_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.organisation} ({self.status})"

@@ -18,8 +18,17 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring import published_files, rules
-from monitoring.models import Assessment, Evidence, Indicator, Report, ReportStatus, ReportVersion
+from monitoring import notifications, published_files, rules
+from monitoring.models import (
+    Assessment,
+    CoAuthorship,
+    CoAuthorshipStatus,
+    Evidence,
+    Indicator,
+    Report,
+    ReportStatus,
+    ReportVersion,
+)
 from monitoring.snapshots import build_snapshot, index_version, snapshot_sha256
 from portal import audit
 from portal.errors import DomainError, StaleVersion
@@ -90,23 +99,157 @@ def _reopen(report: Report, actor: User) -> None:
 
 
 def create_report(*, actor: User, organisations: Iterable[Organisation], fields: dict[str, Any]) -> Report:
-    """Create a report with an empty assessment for every indicator of its plan."""
-    organisations = list(organisations)
+    """Create a report with an empty assessment for every indicator of its plan.
+
+    The creator's own organisations (those she reviews for) author it at once; every other organisation listed is
+    only *invited*: a pending co-authorship, with no rights on the report and no public mention until one of its
+    reviewers accepts (``accept_coauthorship``). Its reviewers are told by e-mail.
+    """
+    organisations = list(dict.fromkeys(organisations))
     own = reviewer_organisation_ids(actor)
     if not any(org.pk in own for org in organisations):
         raise ReportError(_("At least one authoring organisation must be one you review for."))
+    mine = [org for org in organisations if org.pk in own]
+    invited = [org for org in organisations if org.pk not in own]
     with transaction.atomic():
         report = Report.objects.create(created_by=actor, **fields)
-        report.organisations.set(organisations)
+        report.organisations.set(mine)
+        now = timezone.now()
+        CoAuthorship.objects.bulk_create(
+            [
+                CoAuthorship(
+                    report=report,
+                    organisation=org,
+                    status=CoAuthorshipStatus.ACCEPTED,
+                    invited_by=actor,
+                    decided_by=actor,
+                    invited_at=now,
+                    decided_at=now,
+                )
+                for org in mine
+            ]
+        )
         indicators = Indicator.objects.active().filter(plan=report.plan)
         Assessment.objects.bulk_create([Assessment(report=report, indicator=i) for i in indicators])
         audit.record(
             action="monitoring.report.created",
             obj=report,
             actor=actor,
-            changes={k: [None, _jsonable(v)] for k, v in fields.items()},
+            changes={
+                **{k: [None, _jsonable(v)] for k, v in fields.items()},
+                "organisations": [None, sorted(org.slug for org in mine)],
+            },
         )
+        for org in invited:
+            _invite(report, org, actor)
     return report
+
+
+# --------------------------------------------------------------------------- co-authorship by consent
+
+
+def _invite(report: Report, organisation: Organisation, actor: User) -> CoAuthorship:
+    coauthorship = CoAuthorship.objects.create(
+        report=report, organisation=organisation, status=CoAuthorshipStatus.PENDING, invited_by=actor
+    )
+    audit.record(
+        action="monitoring.report.coauthor_invited",
+        obj=report,
+        actor=actor,
+        changes={"coauthor": [None, organisation.slug], "coauthorship": [None, CoAuthorshipStatus.PENDING]},
+    )
+    notifications.coauthorship_invited(coauthorship)
+    return coauthorship
+
+
+def pending_coauthorships(report: Report) -> Any:
+    """Organisations invited to author ``report`` that have not answered yet (shown to its authors only)."""
+    return report.coauthorships.filter(status=CoAuthorshipStatus.PENDING).select_related("organisation")
+
+
+def coauthorship_for_reviewer(user: User, report: Report) -> CoAuthorship | None:
+    """The co-authorship of an organisation ``user`` reviews for on ``report`` (pending first), if any."""
+    rows = report.coauthorships.filter(organisation_id__in=reviewer_organisation_ids(user)).select_related(
+        "organisation"
+    )
+    pending = [c for c in rows if c.status == CoAuthorshipStatus.PENDING]
+    accepted = [c for c in rows if c.status == CoAuthorshipStatus.ACCEPTED]
+    for candidates in (pending, accepted, list(rows)):
+        if candidates:
+            return candidates[0]
+    return None
+
+
+def _decide(*, report: Report, actor: User, expected: str, new: str, action: str, reason: str = "") -> CoAuthorship:
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        row = (
+            CoAuthorship.objects.select_for_update()
+            .select_related("organisation")
+            .filter(report=locked, organisation_id__in=reviewer_organisation_ids(actor), status=expected)
+            .first()
+        )
+        if row is None:
+            if expected == CoAuthorshipStatus.PENDING:
+                raise StaleReport(_("There is no pending invitation to co-author this report for your organisation."))
+            raise StaleReport(_("Your organisation is not an author of this report."))
+        if new == CoAuthorshipStatus.WITHDRAWN and locked.organisations.exclude(pk=row.organisation_id).count() == 0:
+            raise ReportError(_("The last authoring organisation cannot withdraw: the report would have no author."))
+        before = row.status
+        row.status = new
+        row.decided_by = actor
+        row.decided_at = timezone.now()
+        row.save(update_fields=["status", "decided_by", "decided_at"])
+        if new == CoAuthorshipStatus.ACCEPTED:
+            locked.organisations.add(row.organisation)
+        elif new == CoAuthorshipStatus.WITHDRAWN:
+            locked.organisations.remove(row.organisation)
+        audit.record(
+            action=action,
+            obj=locked,
+            actor=actor,
+            changes={"coauthor": [row.organisation.slug, row.organisation.slug], "coauthorship": [before, new]},
+            reason=reason,
+        )
+        if new in (CoAuthorshipStatus.ACCEPTED, CoAuthorshipStatus.WITHDRAWN):
+            # The authors changed: a pending request (or the published state) was about the old list.
+            _reopen(locked, actor)
+        notifications.coauthorship_answered(row)
+    return row
+
+
+def accept_coauthorship(*, report: Report, actor: User) -> CoAuthorship:
+    """A reviewer of an invited organisation accepts: it becomes an author (edit and approval rights, named)."""
+    return _decide(
+        report=report,
+        actor=actor,
+        expected=CoAuthorshipStatus.PENDING,
+        new=CoAuthorshipStatus.ACCEPTED,
+        action="monitoring.report.coauthor_accepted",
+    )
+
+
+def decline_coauthorship(*, report: Report, actor: User) -> CoAuthorship:
+    """A reviewer of an invited organisation declines: it never gains any right, and is never named."""
+    return _decide(
+        report=report,
+        actor=actor,
+        expected=CoAuthorshipStatus.PENDING,
+        new=CoAuthorshipStatus.DECLINED,
+        action="monitoring.report.coauthor_declined",
+    )
+
+
+def withdraw_coauthorship(*, report: Report, actor: User) -> CoAuthorship:
+    """An accepted organisation withdraws: from now on it has no rights and future versions do not name it.
+    Versions already published are immutable and keep their authors."""
+    return _decide(
+        report=report,
+        actor=actor,
+        expected=CoAuthorshipStatus.ACCEPTED,
+        new=CoAuthorshipStatus.WITHDRAWN,
+        action="monitoring.report.coauthor_withdrawn",
+    )
 
 
 def update_report(*, report: Report, actor: User, fields: dict[str, Any], expected_version: int) -> Report:

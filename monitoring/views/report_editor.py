@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from monitoring import rules
 from monitoring.forms.reports import AssessmentForm, PublicationRequestForm, ReportForm
-from monitoring.models import Assessment, Pillar, Report
-from monitoring.permissions import get_report_for_reviewer, reports_for_reviewer
+from monitoring.models import Assessment, CoAuthorship, CoAuthorshipStatus, Pillar, Report
+from monitoring.permissions import get_report_for_invited_reviewer, get_report_for_reviewer, reports_for_reviewer
 from monitoring.presentation import citations, present
 from monitoring.services import reports as report_service
 from monitoring.snapshots import build_snapshot
@@ -47,7 +47,14 @@ def workspace(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-updated_at")
     )
-    return render(request, "monitoring/report_workspace.html", {"reports": reports})
+    invitations = (
+        CoAuthorship.objects.filter(
+            organisation_id__in=reviewer_organisation_ids(request.user), status=CoAuthorshipStatus.PENDING
+        )
+        .select_related("report", "organisation")
+        .order_by("-invited_at")
+    )
+    return render(request, "monitoring/report_workspace.html", {"reports": reports, "invitations": invitations})
 
 
 @never_cache
@@ -134,6 +141,7 @@ def _edit_page(
             "publication_form": PublicationRequestForm() if publication_form is None else publication_form,
             "requested_by": report.publication_requested_by,
             "organisations": report.organisations.all(),
+            "invited": report_service.pending_coauthorships(report),
             "can": rules.publication_actions(report, request.user),
         },
         status=status,
@@ -290,4 +298,66 @@ def _refused(request: AuthenticatedHttpRequest, report: Report, refused: Refusal
     return refused.response(
         lambda status: _edit_page(request, report, status=status),
         reverse("monitoring:report_edit", kwargs={"uuid": report.uuid}),
+    )
+
+
+# Co-authorship by consent. The consent page is the only page an invited organisation's reviewers reach before they
+# accept; each answer is its own POST-only URL.
+
+
+@never_cache
+@login_required
+@require_safe
+def coauthorship(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    return _coauthorship_page(request, get_report_for_invited_reviewer(request.user, uuid))
+
+
+def _coauthorship_page(request: AuthenticatedHttpRequest, report: Report, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "monitoring/report_coauthorship.html",
+        {
+            "report": report,
+            "authors": report.organisations.order_by("name"),
+            "coauthorship": report_service.coauthorship_for_reviewer(request.user, report),
+        },
+        status=status,
+    )
+
+
+def _answer(request: AuthenticatedHttpRequest, uuid: str, verb: Any, message: str, to_editor: bool) -> HttpResponse:
+    report = get_report_for_invited_reviewer(request.user, uuid)
+    back = reverse("monitoring:report_coauthorship", kwargs={"uuid": report.uuid})
+    with refusal(request) as refused:
+        verb(report=report, actor=request.user)
+        messages.success(request, message)
+        if to_editor:
+            return redirect("monitoring:report_edit", uuid=report.uuid)
+        return redirect("monitoring:report_workspace")
+    return refused.response(lambda status: _coauthorship_page(request, report, status), back)
+
+
+@login_required
+@require_POST
+def coauthorship_accept(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    return _answer(
+        request, uuid, report_service.accept_coauthorship, _("Your organisation is now an author of this report."), True
+    )
+
+
+@login_required
+@require_POST
+def coauthorship_decline(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    return _answer(request, uuid, report_service.decline_coauthorship, _("Invitation declined."), False)
+
+
+@login_required
+@require_POST
+def coauthorship_withdraw(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    return _answer(
+        request,
+        uuid,
+        report_service.withdraw_coauthorship,
+        _("Your organisation withdrew from this report. Published versions keep their authors."),
+        False,
     )

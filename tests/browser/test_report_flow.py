@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from monitoring.models import Indicator
-from monitoring.services import reports as svc
 from tests.browser.test_moderation_flow import log_in
 from tests.factories import EvidenceFactory
+from tests.reporting import create_accepted_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ def test_assess_publish_read_and_download(live_server, mx_plan, cast, browser: B
         indicators=[i13],
         title="INMUJERES: 84 new MUCPAZ networks in 2021",
     )
-    report = svc.create_report(
+    report = create_accepted_report(
         actor=cast.reviewer,
         organisations=[cast.intersecta, cast.data_civica],
         fields={

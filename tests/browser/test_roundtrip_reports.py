@@ -29,6 +29,7 @@ from tests.browser.roundtrip import (
     second_person,
 )
 from tests.factories import EvidenceFactory
+from tests.reporting import create_accepted_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,7 +104,7 @@ def messages(page: Page):
 
 
 def make_report(cast, plan, slug: str = "informe-sombra-2021", **fields: Any) -> Report:
-    return svc.create_report(
+    return create_accepted_report(
         actor=cast.reviewer,
         organisations=[cast.intersecta, cast.data_civica],
         fields={
@@ -166,7 +167,12 @@ def test_a_new_report_reopens_with_every_value_it_was_created_with_and_an_untouc
     assert report.plan == mx_plan
     assert report.period_start == dt.date(2021, 1, 16)
     assert report.period_end == dt.date(2022, 11, 30)
-    assert set(report.organisations.all()) == {cast.intersecta, cast.data_civica}
+    # Data Cívica is only invited: it authors the report once one of its reviewers accepts.
+    assert set(report.organisations.all()) == {cast.intersecta}
+    assert set(report.coauthorships.values_list("organisation", "status")) == {
+        (cast.intersecta.pk, "accepted"),
+        (cast.data_civica.pk, "pending"),
+    }
     assert report.executive_summary.replace("\r\n", "\n") == texts["executive_summary"]
 
     page.goto(f"{base}/{lang}/workspace/reports/{report.uuid}/")

@@ -20,6 +20,7 @@ from monitoring.markdown import plain_text, render_markdown
 from monitoring.models import Assessment, Indicator, ReportVersion
 from monitoring.services import reports as svc
 from tests.html_safety import dangerous_markup
+from tests.reporting import create_accepted_report
 
 SLUG = "informe-markdown"
 
@@ -243,7 +244,7 @@ def english():
 
 @pytest.fixture
 def report(cast, mx_plan):
-    created = svc.create_report(
+    created = create_accepted_report(
         actor=cast.reviewer,
         organisations=[cast.intersecta, cast.data_civica],
         fields={

@@ -16,6 +16,7 @@ from monitoring.models import Assessment, Evidence, Indicator
 from monitoring.partial_dates import ImpossibleDate, PartialDate, display_period_iso, parse, period_label
 from monitoring.services import reports as svc
 from tests.factories import EvidenceFactory
+from tests.reporting import create_accepted_report
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +175,7 @@ def test_the_report_json_exports_cited_evidence_in_reduced_precision_iso_and_pag
         period_end=dt.date(2021, 6, 30),
         period_end_precision="month",
     )
-    report = svc.create_report(
+    report = create_accepted_report(
         actor=cast.reviewer,
         organisations=[cast.intersecta, cast.data_civica],
         fields={

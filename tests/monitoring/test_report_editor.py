@@ -8,9 +8,9 @@ import pytest
 from django.utils import translation
 
 from monitoring.models import Assessment, Indicator, Report, ReportVersion
-from monitoring.services import reports as svc
 from portal.models import AuditEvent
 from tests.factories import EvidenceFactory
+from tests.reporting import create_accepted_report
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def report(cast, mx_plan):
     with translation.override("en"):
-        return svc.create_report(
+        return create_accepted_report(
             actor=cast.reviewer,
             organisations=[cast.intersecta, cast.data_civica],
             fields={

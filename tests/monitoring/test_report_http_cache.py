@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from monitoring.services import reports as svc
+from tests.reporting import create_accepted_report
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ YEAR = "public, max-age=31536000, immutable"
 
 
 def _report(cast, mx_plan):
-    return svc.create_report(
+    return create_accepted_report(
         actor=cast.reviewer,
         organisations=[cast.intersecta, cast.data_civica],
         fields={

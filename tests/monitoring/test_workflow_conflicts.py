@@ -34,6 +34,7 @@ from monitoring.services import reports as report_service
 from monitoring.services import transparency as transparency_service
 from portal.models import AuditEvent
 from tests.factories import EvidenceFactory, UserFactory
+from tests.reporting import create_accepted_report
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +182,7 @@ def moderation_decision(cast, mx_plan) -> Stale:
 
 
 def a_report(cast, mx_plan):
-    return report_service.create_report(
+    return create_accepted_report(
         actor=cast.reviewer,
         organisations=[cast.intersecta, cast.data_civica],
         fields={

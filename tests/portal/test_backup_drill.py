@@ -48,7 +48,7 @@ def test_backup_wipe_restore_gives_back_everything(client, settings, tmp_path, m
     assert before["hashes"] and len(before["versions"]) == 2
 
     archive = tmp_path / "backup.tar.gz"
-    call_command("backup", str(archive), stdout=io.StringIO())
+    call_command("backup", str(archive), "--unencrypted", stdout=io.StringIO())
 
     call_command("flush", interactive=False, verbosity=0)
     for name in list(_walk()):

@@ -16,6 +16,7 @@ from monitoring.services import reports as svc
 from tests import files
 from tests.factories import EvidenceFactory, MembershipFactory
 from tests.html_safety import dangerous_markup
+from tests.reporting import create_accepted_report
 
 pytestmark = pytest.mark.django_db
 SECRET = "SECRETWITNESS"
@@ -291,7 +292,7 @@ def test_a_co_authors_citation_of_evidence_another_reviewer_cannot_see_is_kept(c
         visibility="confidential",
         indicators=[i13],
     )
-    report = svc.create_report(
+    report = create_accepted_report(
         actor=cast.reviewer,
         organisations=[cast.intersecta, cast.data_civica],
         fields={

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from monitoring.models import Evidence, EvidenceAttachment, Indicator, ReportVersion
 from monitoring.services import reports as report_service
 from tests import files
+from tests.reporting import create_accepted_report
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,7 @@ def test_deleting_a_draft_removes_its_files_from_the_bucket(
 
 
 def _published_version(cast, mx_plan, public_from=None):
-    report = report_service.create_report(
+    report = create_accepted_report(
         actor=cast.reviewer,
         organisations=[cast.intersecta, cast.data_civica],
         fields={
@@ -165,7 +166,7 @@ def test_the_backup_restore_drill_against_the_bucket(client, settings, tmp_path,
     contents = {key: s3.read(key) for key in keys}
 
     archive = tmp_path / "backup.tar.gz"
-    call_command("backup", str(archive), stdout=io.StringIO())
+    call_command("backup", str(archive), "--unencrypted", stdout=io.StringIO())
 
     call_command("flush", interactive=False, verbosity=0)
     for key in keys:

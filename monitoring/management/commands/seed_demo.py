@@ -32,6 +32,7 @@ from monitoring.services.catalogue_import import import_catalogue, read_catalogu
 from monitoring.services.evidence import create_evidence
 from monitoring.services.moderation import approve_evidence
 from monitoring.services.reports import (
+    accept_coauthorship,
     approve_publication,
     citable_evidence,
     create_report,
@@ -190,6 +191,7 @@ class Command(BaseCommand):
                 "recommendations": DEMO_RECOMMENDATIONS,
             },
         )
+        accept_coauthorship(report=report, actor=reviewer_dc)  # Data Cívica consents to co-author
         for code, rating, value, narrative, reply in DEMO_ASSESSMENTS:
             assessment = Assessment.objects.get(report=report, indicator__code=code)
             cited = list(citable_evidence(report=report, user=reviewer_in, indicators=[assessment.indicator]))
