@@ -70,6 +70,14 @@ urlpatterns += [
     # Co-authorship by consent: the invited organisation's page, and one POST-only URL per answer.
     path("workspace/reports/<uuid:uuid>/coauthorship/", report_editor.coauthorship, name="report_coauthorship"),
     path(
+        "workspace/reports/<uuid:uuid>/coauthors/invite/", report_editor.coauthor_invite, name="report_coauthor_invite"
+    ),
+    path(
+        "workspace/reports/<uuid:uuid>/coauthors/<slug:slug>/cancel/",
+        report_editor.coauthor_cancel,
+        name="report_coauthor_cancel",
+    ),
+    path(
         "workspace/reports/<uuid:uuid>/coauthorship/accept/",
         report_editor.coauthorship_accept,
         name="report_coauthorship_accept",

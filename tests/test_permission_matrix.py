@@ -287,6 +287,12 @@ MATRIX: dict[str, list[Case]] = {
     "monitoring:report_coauthorship_decline": [
         Case("/es/workspace/reports/{invited_report}/coauthorship/decline/", POST_ONLY, "POST only")
     ],
+    "monitoring:report_coauthor_invite": [
+        Case("/es/workspace/reports/{report}/coauthors/invite/", POST_ONLY, "POST only")
+    ],
+    "monitoring:report_coauthor_cancel": [
+        Case("/es/workspace/reports/{invited_report}/coauthors/data-civica/cancel/", POST_ONLY, "POST only")
+    ],
     "monitoring:report_coauthorship_withdraw": [
         Case("/es/workspace/reports/{report}/coauthorship/withdraw/", POST_ONLY, "POST only")
     ],

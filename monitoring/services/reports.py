@@ -162,6 +162,54 @@ def _invite(report: Report, organisation: Organisation, actor: User) -> CoAuthor
     return coauthorship
 
 
+def invite_coauthor(*, report: Report, organisation: Organisation, actor: User) -> CoAuthorship:
+    """An author invites another organisation after the report exists (again, if it declined or withdrew)."""
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        _require_author(actor, locked)
+        row = CoAuthorship.objects.select_for_update().filter(report=locked, organisation=organisation).first()
+        if row is None:
+            return _invite(locked, organisation, actor)
+        if row.status in (CoAuthorshipStatus.PENDING, CoAuthorshipStatus.ACCEPTED):
+            raise StaleReport(
+                _("%(organisation)s is already an author or already invited.") % {"organisation": organisation.name}
+            )
+        before = row.status
+        row.status = CoAuthorshipStatus.PENDING
+        row.invited_by = actor
+        row.decided_by = None
+        row.decided_at = None
+        row.save(update_fields=["status", "invited_by", "decided_by", "decided_at"])
+        audit.record(
+            action="monitoring.report.coauthor_invited",
+            obj=locked,
+            actor=actor,
+            changes={"coauthor": [organisation.slug, organisation.slug], "coauthorship": [before, row.status]},
+        )
+        notifications.coauthorship_invited(row)
+    return row
+
+
+def cancel_coauthor_invitation(*, report: Report, organisation: Organisation, actor: User) -> None:
+    """An author takes back an invitation nobody has answered yet (it never gave any right)."""
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        _require_author(actor, locked)
+        deleted, _rows = CoAuthorship.objects.filter(
+            report=locked, organisation=organisation, status=CoAuthorshipStatus.PENDING
+        ).delete()
+        if not deleted:
+            raise StaleReport(
+                _("There is no pending invitation for %(organisation)s.") % {"organisation": organisation.name}
+            )
+        audit.record(
+            action="monitoring.report.coauthor_invitation_cancelled",
+            obj=locked,
+            actor=actor,
+            changes={"coauthor": [organisation.slug, None], "coauthorship": [CoAuthorshipStatus.PENDING, None]},
+        )
+
+
 def pending_coauthorships(report: Report) -> Any:
     """Organisations invited to author ``report`` that have not answered yet (shown to its authors only)."""
     return report.coauthorships.filter(status=CoAuthorshipStatus.PENDING).select_related("organisation")

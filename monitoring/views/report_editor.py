@@ -24,6 +24,7 @@ from monitoring.services import reports as report_service
 from monitoring.snapshots import build_snapshot
 from portal.fields import plain_decimal
 from portal.http import CONFLICT, AuthenticatedHttpRequest, Refusal, expected_version, refusal
+from portal.models import Organisation
 from portal.permissions import reviewer_organisation_ids
 from portal.two_factor import recent_login_required
 
@@ -142,6 +143,7 @@ def _edit_page(
             "requested_by": report.publication_requested_by,
             "organisations": report.organisations.all(),
             "invited": report_service.pending_coauthorships(report),
+            "invitable": _invitable(report),
             "can": rules.publication_actions(report, request.user),
         },
         status=status,
@@ -361,3 +363,46 @@ def coauthorship_withdraw(request: AuthenticatedHttpRequest, uuid: str) -> HttpR
         _("Your organisation withdrew from this report. Published versions keep their authors."),
         False,
     )
+
+
+def _invitable(report: Report) -> Any:
+    """Organisations an author may invite: neither authors nor invited already."""
+    taken = report.coauthorships.filter(status__in=[CoAuthorshipStatus.PENDING, CoAuthorshipStatus.ACCEPTED]).values(
+        "organisation_id"
+    )
+    return Organisation.objects.exclude(pk__in=taken).exclude(pk__in=report.organisations.values("pk")).order_by("name")
+
+
+@login_required
+@require_POST
+def coauthor_invite(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    """An author invites another organisation; it gains nothing until one of its reviewers accepts."""
+    report = get_report_for_reviewer(request.user, uuid)
+    organisation = _invitable(report).filter(slug=request.POST.get("organisation", "")).first()
+    if organisation is None:
+        messages.error(request, _("Choose an organisation that is not an author or invited already."))
+        return redirect("monitoring:report_edit", uuid=report.uuid)
+    with refusal(request):
+        report_service.invite_coauthor(report=report, organisation=organisation, actor=request.user)
+        messages.success(
+            request,
+            _("%(organisation)s was invited to co-author this report. Its reviewers decide.")
+            % {"organisation": organisation.name},
+        )
+    return redirect("monitoring:report_edit", uuid=report.uuid)
+
+
+@login_required
+@require_POST
+def coauthor_cancel(request: AuthenticatedHttpRequest, uuid: str, slug: str) -> HttpResponse:
+    """An author takes back an invitation that has not been answered."""
+    report = get_report_for_reviewer(request.user, uuid)
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    with refusal(request):
+        report_service.cancel_coauthor_invitation(report=report, organisation=organisation, actor=request.user)
+        messages.success(
+            request, _("The invitation to %(organisation)s was withdrawn.") % {"organisation": organisation.name}
+        )
+    return redirect("monitoring:report_edit", uuid=report.uuid)

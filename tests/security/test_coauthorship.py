@@ -207,3 +207,53 @@ def test_organisations_are_the_accepted_coauthorships(cast, report, jtmx):
     assert set(report.organisations.values_list("pk", flat=True)) == accepted() == {cast.intersecta.pk, jtmx["org"].pk}
     svc.withdraw_coauthorship(report=report, actor=jtmx["es"])
     assert set(report.organisations.values_list("pk", flat=True)) == accepted() == {cast.intersecta.pk}
+
+
+def test_an_author_invites_later_and_can_take_back_an_unanswered_invitation(client, cast, mx_plan, jtmx):
+    lone = svc.create_report(
+        actor=cast.reviewer,
+        organisations=[cast.intersecta],
+        fields={
+            "title": "Informe de Intersecta",
+            "slug": "informe-solo",
+            "plan": mx_plan,
+            "period_start": dt.date(2021, 1, 1),
+            "period_end": dt.date(2021, 12, 31),
+        },
+    )
+    client.force_login(cast.reviewer)
+    edit = client.get(f"/es/workspace/reports/{lone.uuid}/").content.decode()
+    assert 'value="jtmx"' in edit  # offered in the invitation form
+    response = client.post(f"/es/workspace/reports/{lone.uuid}/coauthors/invite/", {"organisation": "jtmx"})
+    assert response.status_code == 302
+    row = CoAuthorship.objects.get(report=lone, organisation=jtmx["org"])
+    assert row.status == "pending" and list(lone.organisations.all()) == [cast.intersecta]
+    assert set(OutgoingMail.objects.values_list("to", flat=True)) >= {"ana@jtmx.test", "luz@jtmx.test"}
+    # Invited once: the form no longer offers it, and a second invitation is refused.
+    assert 'value="jtmx"' not in client.get(f"/es/workspace/reports/{lone.uuid}/").content.decode()
+    client.post(f"/es/workspace/reports/{lone.uuid}/coauthors/invite/", {"organisation": "jtmx"})
+    assert CoAuthorship.objects.filter(report=lone, organisation=jtmx["org"]).count() == 1
+
+    # Somebody who is not an author cannot invite nor cancel: 404.
+    client.force_login(jtmx["en"])
+    assert client.post(f"/es/workspace/reports/{lone.uuid}/coauthors/jtmx/cancel/").status_code == 404
+
+    client.force_login(cast.reviewer)
+    client.post(f"/es/workspace/reports/{lone.uuid}/coauthors/jtmx/cancel/")
+    assert not CoAuthorship.objects.filter(report=lone, organisation=jtmx["org"]).exists()
+    assert list(
+        AuditEvent.objects.filter(action__startswith="monitoring.report.coauthor").values_list("action", flat=True)
+    ) == ["monitoring.report.coauthor_invited", "monitoring.report.coauthor_invitation_cancelled"]
+    # Their reviewers can no longer answer a withdrawn invitation.
+    client.force_login(jtmx["es"])
+    assert client.post(f"/es/workspace/reports/{lone.uuid}/coauthorship/accept/").status_code == 404
+    assert list(lone.organisations.all()) == [cast.intersecta]
+
+
+def test_an_organisation_that_declined_can_be_invited_again(cast, report, jtmx):
+    svc.decline_coauthorship(report=report, actor=jtmx["en"])
+    svc.invite_coauthor(report=report, organisation=jtmx["org"], actor=cast.reviewer)
+    row = CoAuthorship.objects.get(report=report, organisation=jtmx["org"])
+    assert row.status == "pending" and row.decided_by is None
+    svc.accept_coauthorship(report=report, actor=jtmx["es"])
+    assert set(report.organisations.values_list("name", flat=True)) == {"Intersecta", JTMX}
