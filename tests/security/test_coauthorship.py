@@ -242,7 +242,9 @@ def test_an_author_invites_later_and_can_take_back_an_unanswered_invitation(clie
     client.post(f"/es/workspace/reports/{lone.uuid}/coauthors/jtmx/cancel/")
     assert not CoAuthorship.objects.filter(report=lone, organisation=jtmx["org"]).exists()
     assert list(
-        AuditEvent.objects.filter(action__startswith="monitoring.report.coauthor").values_list("action", flat=True)
+        AuditEvent.objects.filter(action__startswith="monitoring.report.coauthor")
+        .order_by("pk")
+        .values_list("action", flat=True)
     ) == ["monitoring.report.coauthor_invited", "monitoring.report.coauthor_invitation_cancelled"]
     # Their reviewers can no longer answer a withdrawn invitation.
     client.force_login(jtmx["es"])
