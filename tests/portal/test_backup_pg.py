@@ -36,7 +36,7 @@ EMAIL = "testigo.confidencial@backup.test"
 def gnupg_home():
     """A GnuPG home (short path: gpg-agent's socket lives in it) with a fresh key without passphrase."""
     if shutil.which("gpg") is None:
-        pytest.skip("gpg is not installed")
+        pytest.fail("gpg is needed for the encrypted backup (apt-get install gnupg)")
     home = tempfile.mkdtemp(prefix="gpg", dir="/tmp")
     os.chmod(home, 0o700)
     subprocess.run(
@@ -70,7 +70,7 @@ def _admin(sql: str) -> None:
 @pytest.fixture
 def restored_db():
     if connection.vendor != "postgresql":
-        pytest.skip("the pg_dump backup needs PostgreSQL")
+        pytest.fail("marked postgres: the pg_dump backup needs PostgreSQL")
     _admin(f"DROP DATABASE IF EXISTS {RESTORED_DB} WITH (FORCE)")
     _admin(f"CREATE DATABASE {RESTORED_DB}")
     yield RESTORED_DB
