@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     verbose_name = _("Monitoring")
+
+    def ready(self) -> None:
+        from monitoring import public_state
+
+        public_state.register_pages()

@@ -18,7 +18,7 @@ from django.db.models.fields.files import FieldFile
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 
-from portal import audit
+from portal import audit, page_cache
 
 SECRET_FIELDS = frozenset({"password", "token_hash"})
 HIDDEN = "[hidden]"
@@ -80,6 +80,7 @@ class AuditedAdmin:
         secrets = _secret_changes(obj, stored)
         before_m2m = many_to_many(stored) if stored is not None else {}
         super().save_model(request, obj, form, change)  # type: ignore[misc]
+        page_cache.bump_all()  # an administrator may have edited anything a public page shows
         # Recorded in save_related, once the many-to-many fields are saved too.
         request._audit_pending = (obj, change, before, before_m2m, secrets)  # type: ignore[attr-defined]
 
@@ -153,11 +154,13 @@ class AuditedAdmin:
     def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
         self._record_deleted(request, obj, {**snapshot(obj), **many_to_many(obj)})
         super().delete_model(request, obj)  # type: ignore[misc]
+        page_cache.bump_all()
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
         for obj in queryset:
             self._record_deleted(request, obj, {**snapshot(obj), **many_to_many(obj)})
         super().delete_queryset(request, queryset)  # type: ignore[misc]
+        page_cache.bump_all()
 
 
 def audit_password_change(request: HttpRequest, user: models.Model, response: HttpResponse) -> None:

@@ -45,3 +45,29 @@ def delete(key: str) -> None:
         cache.delete(key)
     except Exception as exc:
         logger.warning("cache unavailable on delete (%s)", type(exc).__name__)
+
+
+def get_many(keys: list[str]) -> dict[str, Any] | None:
+    """One round trip for several keys; None (not an empty dict) when the cache is down."""
+    try:
+        return cache.get_many(keys)
+    except Exception as exc:
+        logger.warning("cache unavailable on get_many (%s); serving without it", type(exc).__name__)
+        return None
+
+
+def set_many(values: dict[str, Any], timeout: int | None) -> None:
+    try:
+        cache.set_many(values, timeout=timeout)
+    except Exception as exc:
+        logger.warning("cache unavailable on set_many (%s)", type(exc).__name__)
+
+
+def add_many(values: dict[str, Any]) -> None:
+    """Set each key that is absent (never expiring); keys already set keep their value."""
+    for key, value in values.items():
+        try:
+            cache.add(key, value, timeout=None)
+        except Exception as exc:
+            logger.warning("cache unavailable on add (%s)", type(exc).__name__)
+            return

@@ -63,14 +63,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "portal.middleware.RequestSizeLimitMiddleware",
-    # Compresses HTML and JSON (static files are precompressed by WhiteNoise). Django masks CSRF tokens per
-    # response, which is what keeps compression safe against BREACH-style attacks.
-    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (precompressed, immutable names) are answered here, before anything else runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML and JSON. Django masks CSRF tokens per response, which is what keeps compression safe
+    # against BREACH-style attacks. Pages from the page cache arrive already compressed and pass through.
+    "django.middleware.gzip.GZipMiddleware",
+    # Anonymous public pages from the shared cache (portal/page_cache.py): before sessions, authentication and
+    # the database; its stored responses carry the headers the middlewares below added when they were rendered.
+    "portal.page_cache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before anything that reads the database: a control character in the address is a 404 or 400, never a 500.
     "portal.middleware.ControlCharacterMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -333,6 +337,11 @@ CORS_ALLOW_CREDENTIALS = False
 REDIS_URL = env_str("REDIS_URL", default="")
 # Anonymous report pages stay in the cache this long (their key changes when a newer version appears).
 CACHE_PAGE_SECONDS = env_int("CACHE_PAGE_SECONDS", 7 * 24 * 3600)
+# The public page cache (portal/page_cache.py): anonymous GETs of public pages served from the shared cache,
+# invalidated precisely when public state changes. PAGE_CACHE=false renders every request (benchmarks of cold pages).
+PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
+# Search results pages (a free-text query: many distinct addresses) live this long instead.
+PAGE_CACHE_SEARCH_SECONDS = env_int("PAGE_CACHE_SEARCH_SECONDS", 10 * 60)
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", default="obs1325")
 if REDIS_URL:
     CACHES = {

@@ -21,3 +21,7 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Most tests act as people who have passed two-factor; tests/security turns enforcement back on.
 TWO_FACTOR_REQUIRED = False
+# Most tests change data with factories (not through the services that bump the public page cache) and read pages
+# again; they test the pages, not the cache. tests/portal/test_page_cache.py and the deploy tests (real gunicorn
+# processes and Redis) turn it on.
+PAGE_CACHE = False

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from portal import audit
+from portal import audit, page_cache
 from portal.models import User
 
 
@@ -25,4 +25,6 @@ def retire_items(*, items: QuerySet, actor: User) -> int:
                 changes={"retired_at": [None, now.isoformat()]},
             )
             count += 1
+        if count:
+            page_cache.bump_all()
     return count

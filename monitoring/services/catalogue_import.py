@@ -34,7 +34,7 @@ from monitoring.services.catalogue_parsing import (
     parse_catalogue,
     read_catalogue,
 )
-from portal import audit
+from portal import audit, page_cache
 from portal.models import User
 
 __all__ = ["CatalogueError", "ImportReport", "import_catalogue", "parse_catalogue", "read_catalogue"]
@@ -52,6 +52,7 @@ def import_catalogue(*, data: dict[str, Any], actor: User | None = None, dry_run
     with transaction.atomic():
         report = _Importer(data, actor).run()
         report.dry_run = dry_run
+        page_cache.bump_all()  # on commit: a dry run, rolled back, changes nothing
         if dry_run:
             transaction.set_rollback(True)
     return report

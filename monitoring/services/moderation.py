@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from monitoring import notifications, published_files
+from monitoring import notifications, public_state
 from monitoring.models import EntryKind, Evidence, EvidenceStatus, ModerationEntry, transition_allowed
 from monitoring.services.evidence import EvidenceError
 from portal import audit
@@ -101,8 +101,8 @@ def _decide(*, evidence: Evidence, actor: User, decision: str, reason: str, expe
             action=rule.action, obj=locked, actor=actor, changes={"status": [before, rule.status]}, reason=reason
         )
         notifications.decision_made(locked, entry)
-        if EvidenceStatus.APPROVED in (before, rule.status):  # the public CSVs may have changed
-            published_files.public_evidence_changed()
+        if EvidenceStatus.APPROVED in (before, rule.status):  # public pages and the public CSVs change
+            public_state.evidence_changed([locked])
     return locked
 
 

@@ -18,7 +18,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring import notifications, published_files, rules
+from monitoring import notifications, public_state, published_files, rules
 from monitoring.models import (
     Assessment,
     CoAuthorship,
@@ -262,6 +262,8 @@ def _decide(*, report: Report, actor: User, expected: str, new: str, action: str
         if new in (CoAuthorshipStatus.ACCEPTED, CoAuthorshipStatus.WITHDRAWN):
             # The authors changed: a pending request (or the published state) was about the old list.
             _reopen(locked, actor)
+            if locked.versions.exists():  # the report list names the authors
+                public_state.reports_changed()
         notifications.coauthorship_answered(row)
     return row
 
@@ -318,6 +320,8 @@ def update_report(*, report: Report, actor: User, fields: dict[str, Any], expect
             locked.save()
             audit.record(action="monitoring.report.updated", obj=locked, actor=actor, changes=changes)
             _reopen(locked, actor)
+            if locked.versions.exists():  # the report list shows the report's current title and period
+                public_state.reports_changed()
     return locked
 
 
@@ -464,6 +468,7 @@ def approve_publication(*, report: Report, actor: User) -> ReportVersion:
         )
         index_version(version)
         published_files.after_publication(version)
+        public_state.reports_changed()
         locked.status = ReportStatus.PUBLISHED
         locked.save(update_fields=["status", "updated_at"])
         audit.record(

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from monitoring import attachments, rules
+from monitoring import attachments, public_state, rules
 from monitoring.deadlines import load_calendar
 from monitoring.files import CheckedFile, spooled_copy
 from monitoring.models import (
@@ -89,6 +89,8 @@ def file_requests(
                     },
                 )
                 created.append(request)
+            if is_public:
+                public_state.transparency_changed()
     except IntegrityError as exc:
         raise TransparencyError(_("One of these folios is already registered for that institution.")) from exc
     return created
@@ -106,6 +108,7 @@ def _save(locked: TransparencyRequest, actor: User, action: str, changes: dict[s
     locked.version += 1
     locked.save()
     audit.record(action=action, obj=locked, actor=actor, changes=changes)
+    public_state.transparency_changed()
     return locked
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
-from django.conf import settings
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -19,8 +16,7 @@ from monitoring.models import Report, ReportVersion
 from monitoring.permissions import get_public_version
 from monitoring.presentation import citations, present
 from monitoring.views import downloads
-from portal import background, http_cache
-from portal import cache as shared_cache
+from portal import background, http_cache, page_cache
 from portal.storage import serves_files
 
 
@@ -56,25 +52,17 @@ def _version_page(request: HttpRequest, version: ReportVersion, *, cache_control
         .values_list("number", flat=True)
         .first()
     )
-    # A published version never changes, so its page is cached for anonymous readers. The key carries everything
-    # the bytes depend on: the version's content, the latest version number (the "superseded by" notice), the
-    # language, and the scheme, host and path that its links are built from (the latest page and /vN/ differ in
-    # their language and canonical links): there is nothing to invalidate. The query string is not part of it:
-    # these pages declare no parameters, so no link on them carries one (portal/links.py) and `?utm_source=…`
-    # cannot reach a later reader's page.
-    page = hashlib.sha256(f"{request.scheme}:{request.path}".encode()).hexdigest()[:32]
-    key = f"report-page:{version.content_sha256}:{latest}:{page}:{lang}:{request.get_host()}"
-    # Anonymous readers with a pending message (e.g. after logging out) get a fresh page, never a shared one.
-    anonymous = http_cache.shared(request) and "messages" not in request.COOKIES
-    if not anonymous:
+    # For anonymous readers the page is cacheable (the public page cache keeps it, portal/page_cache.py). Its ETag
+    # covers everything the bytes depend on: the version's content, the latest version number (the "superseded
+    # by" notice), the language, the address its links are built from and the release; a revalidation is a 304
+    # without rendering.
+    if not http_cache.shared(request) or "messages" in request.COOKIES:
         return http_cache.never_cached(_render_version(request, version, lang, latest))
-    body = shared_cache.get(key)
-    if body is None:
-        body = _render_version(request, version, lang, latest).content
-        shared_cache.set(key, body, timeout=settings.CACHE_PAGE_SECONDS)
-    tag = http_cache.etag(version.content_sha256, latest, lang, hashlib.sha256(body).hexdigest())
+    tag = http_cache.etag(
+        version.content_sha256, latest, lang, request.scheme, request.get_host(), request.path, page_cache.build_id()
+    )
     return http_cache.not_modified(request, tag, cache_control) or http_cache.public(
-        HttpResponse(body), tag, cache_control
+        _render_version(request, version, lang, latest), tag, cache_control
     )
 
 

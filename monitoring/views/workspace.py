@@ -170,7 +170,8 @@ def evidence_edit(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     return render(request, "monitoring/evidence_form.html", context, status=status)
 
 
-@never_cache
+# Not never_cache: an anonymous reader's page of public evidence is public (the public page cache keeps it); every
+# response to someone logged in is marked private, no-store by AccountSecurityMiddleware.
 @require_safe
 def evidence_detail(request: HttpRequest, uuid: str) -> HttpResponse:
     return _detail_page(request, get_evidence_for_user(request.user, uuid))

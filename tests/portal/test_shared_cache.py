@@ -39,18 +39,21 @@ def real_redis():
     client.flushdb()
 
 
-def test_an_anonymous_report_page_is_kept_in_redis_with_its_prefix_and_expiry(
-    world, cast, client, real_redis, settings
-):
+def test_an_anonymous_page_is_kept_in_redis_with_its_prefix_and_expiry(world, cast, client, real_redis, settings):
+    settings.PAGE_CACHE = True
     settings.CACHE_PAGE_SECONDS = 3600
     assess(world, cast.reviewer, [world["public"]])
     publish(world, cast)
     first = client.get(f"/en/reports/{SLUG}/v1/")
-    keys = [k.decode() for k in real_redis.keys("obs1325:1:report-page:*")]
-    assert first.status_code == 200 and len(keys) == 1 and ":en:" in keys[0]
-    assert 3500 < real_redis.ttl(keys[0]) <= 3600
+    pages = sorted(k.decode() for k in real_redis.keys("obs1325:1:pc:page:*"))
+    # Both encodings stored once, each with the page's expiry; the generations they depend on never expire.
+    assert first.status_code == 200 and [p.rsplit(":", 1)[1] for p in pages] == ["gz", "id"]
+    assert all(3500 < real_redis.ttl(p) <= 3600 for p in pages)
+    generations = real_redis.keys("obs1325:1:pc:gen:*")
+    assert {k.decode().rsplit(":", 1)[1] for k in generations} == {"site", "reports"}
+    assert all(real_redis.ttl(g) == -1 for g in generations)
     second = client.get(f"/en/reports/{SLUG}/v1/")
-    assert second.content == first.content
+    assert second["X-Page-Cache"] == "hit" and second.content == first.content
 
 
 def test_the_api_limit_is_counted_in_redis(client, real_redis):
