@@ -113,25 +113,80 @@ def test_a_client_cannot_escape_the_limit_with_its_own_forwarded_for(deployed):
 # ---------------------------------------------------------------------------------------- c. shared page cache
 
 
+PAGES = "obs1325:1:pc:page:*"
+
+
 def test_a_page_cached_by_one_process_is_served_by_the_other(deployed):
     path = f"/en/reports/{REPORT_SLUG}/v1/"
-    pattern = "obs1325:*report-page:*:en:127.0.0.1"
-    for key in deployed.redis.keys(pattern):
+    for key in deployed.redis.keys(PAGES):
         deployed.redis.delete(key)
 
     a = deployed.direct(0).get(path)
-    assert a.status == 200
-    keys = deployed.redis.keys(pattern)
-    assert len(keys) == 1, f"process A left {keys} in Redis"
-    stored = pickle.loads(deployed.redis.get(keys[0]))  # noqa: S301 - our own Redis; Django's RedisCache pickles
-    assert stored == a.body
+    assert a.status == 200 and a.header("X-Page-Cache") == "miss"
+    keys = sorted(deployed.redis.keys(PAGES))
+    assert [k.decode().rsplit(":", 1)[1] for k in keys] == ["gz", "id"], f"process A left {keys} in Redis"
+    plain = next(k for k in keys if k.endswith(b":id"))
+    vector, headers, tag, body = pickle.loads(deployed.redis.get(plain))  # noqa: S301 - our own Redis
+    assert body == a.body and tag == a.header("ETag")
 
     # Process B answers from that entry, not from its own rendering: mark the entry and B serves the mark.
-    marked = stored.replace(b"</body>", b"<!-- from the shared cache --></body>")
-    deployed.redis.set(keys[0], pickle.dumps(marked), keepttl=True)
+    marked = body.replace(b"</body>", b"<!-- from the shared cache --></body>")
+    deployed.redis.set(plain, pickle.dumps((vector, headers, tag, marked)), keepttl=True)
     b = deployed.direct(1).get(path)
-    assert b.status == 200
+    assert b.status == 200 and b.header("X-Page-Cache") == "hit"
     assert b.body == marked
+
+
+APPROVE = """
+from monitoring.models import Indicator, Plan
+from monitoring.services.evidence import create_evidence
+from monitoring.services.moderation import approve_evidence
+from portal.models import Membership, User
+import datetime as dt
+member = Membership.objects.filter(user__email="miembro@intersecta.demo").select_related("organisation").first()
+plan = Plan.objects.get(slug="mx-pna-1325-2021")
+item = create_evidence(
+    organisation=member.organisation, actor=member.user, submit=True, files=[],
+    fields={"plan": plan, "indicators": [Indicator.objects.get(plan=plan, code="I05")], "kind": "news_report",
+            "title": "%(title)s", "summary": "Publicada en el despliegue.", "source_url": "https://example.org/n",
+            "source_date": dt.date(2024, 5, 1), "period_start": dt.date(2024, 1, 1), "language": "es",
+            "visibility": "public"},
+)
+approve_evidence(evidence=item, actor=User.objects.get(email="moderadora@observatorio1325.demo"))
+print("UUID", item.uuid)
+"""
+
+
+def test_an_approval_changes_the_pages_of_both_processes_at_once(deployed):
+    title = f"Nota aprobada {uuid.uuid4().hex[:8]}"
+    pages = ["/es/evidence/", "/es/plans/mx-pna-1325-2021/indicators/I05/"]
+    untouched = "/es/plans/mx-pna-1325-2021/indicators/I13/"
+    for index in (0, 1):
+        for path in [*pages, untouched]:
+            deployed.direct(index).get(path)
+            assert deployed.direct(index).get(path).header("X-Page-Cache") == "hit", (index, path)
+
+    # The service runs in another process (a management shell): the bump reaches both web processes through Redis.
+    output = deployed.shell(APPROVE % {"title": title})
+    item = re.search(r"UUID (\S+)", output)
+    assert item, output
+    for index in (0, 1):
+        for path in pages:
+            response = deployed.direct(index).get(path)
+            assert response.status == 200 and title in response.text, (index, path)
+        assert deployed.direct(index).get(untouched).header("X-Page-Cache") == "hit", index
+    assert title in deployed.client().get(f"/es/evidence/{item.group(1)}/").text
+
+
+def test_a_logged_in_reader_is_never_served_a_stored_page(deployed):
+    deployed.client().get("/es/")
+    anonymous = deployed.client().get("/es/")
+    assert anonymous.header("X-Page-Cache") == "hit"
+    client = deployed.client(source="127.0.0.8")
+    assert log_in(client, "miembro@intersecta.demo").status == 302
+    page = client.get("/es/")
+    assert page.header("X-Page-Cache") == "bypass" and "/es/accounts/logout/" in page.text
+    assert "no-store" in (page.header("Cache-Control") or "")
 
 
 # -------------------------------------------------------------------------------------------------- d. mail
