@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,25 @@ def delete(key: str) -> None:
         logger.warning("cache unavailable on delete (%s)", type(exc).__name__)
 
 
+def _redis_reader(backend: Any) -> Any:
+    """A Redis client over the backend's own connection pool, made once per backend. Django's RedisCache builds a
+    new ``redis.Redis`` for every call, and building one costs more than the round trip itself (~0.3 ms: it fills
+    its table of response callbacks); the client is thread-safe and the pool survives forks (it checks its pid)."""
+    reader = getattr(backend, "_obs_reader", None)
+    if reader is None:
+        reader = backend._cache.get_client(write=False)
+        backend._obs_reader = reader
+    return reader
+
+
 def get_many(keys: list[str]) -> dict[str, Any] | None:
     """One round trip for several keys; None (not an empty dict) when the cache is down."""
     try:
+        backend = caches["default"]
+        if isinstance(backend, RedisCache):  # the hot path of the page cache: one MGET, no per-call client
+            values = _redis_reader(backend).mget([backend.make_key(k) for k in keys])
+            loads = backend._cache._serializer.loads
+            return {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
         return cache.get_many(keys)
     except Exception as exc:
         logger.warning("cache unavailable on get_many (%s); serving without it", type(exc).__name__)

@@ -57,6 +57,7 @@ from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 
 from portal import cache as shared_cache
+from portal import page_store
 from portal.links import ATTRIBUTE as QUERY_PARAMS_ATTRIBUTE
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ def _token() -> str:
 def bump_now(*scopes: str) -> None:
     """Give these scopes new generations: every stored page that shows them stops matching."""
     if scopes:
-        shared_cache.set_many({_generation_key(s): _token() for s in set(scopes)}, timeout=None)
+        page_store.current().set_state({_generation_key(s): _token() for s in set(scopes)})
     for scope in set(scopes) & set(_CLOCKS):
         _reset_clock(scope)
 
@@ -139,7 +140,7 @@ def bump_all() -> None:
 
 def _reset_clock(scope: str) -> None:
     next_change = _CLOCKS[scope]()
-    shared_cache.set(_clock_key(scope), next_change or 0, timeout=None)
+    page_store.current().set_state({_clock_key(scope): next_change or 0})
 
 
 # ----------------------------------------------------------------------------------------------- middleware
@@ -230,26 +231,29 @@ class PageCacheMiddleware:
         ]
         page_key = f"{PREFIX}page:{base}:{'gz' if gz else 'id'}"
         clocks = [s for s in scopes if s in _CLOCKS]
-        keys = [page_key, *(_generation_key(s) for s in scopes), *(_clock_key(s) for s in clocks)]
-        found = shared_cache.get_many(keys)
-        if found is None:  # the cache is down
+        state_keys = [*(_generation_key(s) for s in scopes), *(_clock_key(s) for s in clocks)]
+        store = page_store.current()
+        read = store.state(state_keys, page_key)
+        if read is None:  # the cache is down
             return _mark(self.get_response(request), "bypass")
+        found, prefetched = read
         clock = self._clocks(found, clocks)
         if clock == "busy":  # another request is moving that scope on right now
             return _mark(self.get_response(request), "bypass")
-        if clock == "moved":  # this request moved it on: read the new generations
-            found = {**found, **(shared_cache.get_many([_generation_key(s) for s in scopes]) or {})}
         vector = tuple(found.get(_generation_key(s)) for s in scopes)
-        if None in vector:  # a generation never set (or lost): set it, and read what is current, before rendering
-            shared_cache.add_many(
-                {_generation_key(s): _token() for s, g in zip(scopes, vector, strict=True) if g is None}
-            )
-            current = shared_cache.get_many([_generation_key(s) for s in scopes]) or {}
+        if clock == "moved" or None in vector:
+            # A clock moved a scope on, or a generation was never set (or lost): set it, and read what is current,
+            # before rendering.
+            missing = [s for s, g in zip(scopes, vector, strict=True) if g is None]
+            if missing:
+                store.add_state({_generation_key(s): _token() for s in missing})
+            current = store.reread([_generation_key(s) for s in scopes])
             vector = tuple(current.get(_generation_key(s)) for s in scopes)
+            prefetched = page_store.NOT_READ
         if policy.daily:
             vector += (timezone.localdate().isoformat(),)
-        entry = found.get(page_key)
-        if entry is not None and entry[0] == vector:
+        entry = store.page(page_key, vector, prefetched) if None not in vector else None
+        if entry is not None:
             return self._answer(request, entry, gz, "hit")
         response = self.get_response(request)
         if not _storable(response, request):
@@ -259,7 +263,7 @@ class PageCacheMiddleware:
         searched = policy.query_ttl_param is not None and any(k == policy.query_ttl_param and v for k, v in query)
         ttl = settings.PAGE_CACHE_SEARCH_SECONDS if searched else settings.CACHE_PAGE_SECONDS
         entries = _entries(vector, response)
-        shared_cache.set_many({f"{PREFIX}page:{base}:{enc}": e for enc, e in entries.items()}, timeout=ttl)
+        store.store_pages({f"{PREFIX}page:{base}:{enc}": e for enc, e in entries.items()}, ttl)
         return self._answer(request, entries["gz" if gz else "id"], gz, "miss")
 
     @staticmethod

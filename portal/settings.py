@@ -342,6 +342,8 @@ CACHE_PAGE_SECONDS = env_int("CACHE_PAGE_SECONDS", 7 * 24 * 3600)
 PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
 # Search results pages (a free-text query: many distinct addresses) live this long instead.
 PAGE_CACHE_SEARCH_SECONDS = env_int("PAGE_CACHE_SEARCH_SECONDS", 10 * 60)
+# With Redis, each web process also keeps copies of the pages it served, up to this many bytes (portal/page_store.py).
+PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_BYTES", 64 * 1024 * 1024)
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", default="obs1325")
 if REDIS_URL:
     CACHES = {
