@@ -12,9 +12,11 @@ import logging
 from typing import Any
 
 from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisSerializer
 
 logger = logging.getLogger(__name__)
+# What Django's RedisCache stores values as (integers raw, everything else pickled); the settings keep its default.
+SERIALIZER = RedisSerializer()
 
 
 def get(key: str, default: Any = None) -> Any:
@@ -65,8 +67,7 @@ def get_many(keys: list[str]) -> dict[str, Any] | None:
         backend = caches["default"]
         if isinstance(backend, RedisCache):  # the hot path of the page cache: one MGET, no per-call client
             values = _redis_reader(backend).mget([backend.make_key(k) for k in keys])
-            loads = backend._cache._serializer.loads
-            return {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
+            return {k: SERIALIZER.loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
         return cache.get_many(keys)
     except Exception as exc:
         logger.warning("cache unavailable on get_many (%s); serving without it", type(exc).__name__)

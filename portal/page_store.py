@@ -225,7 +225,7 @@ class RedisStore(SharedStore):
     def set_state(self, values: dict[str, Any]) -> None:
         """Set and publish in one MULTI/EXEC: no process can see the new value without the message, or the message
         without the value."""
-        dumps = self.backend._cache._serializer.dumps
+        dumps = shared_cache.SERIALIZER.dumps
         try:
             pipe = self.backend._cache.get_client(write=True).pipeline(transaction=True)
             for key, value in values.items():
