@@ -224,7 +224,9 @@ class PageCacheMiddleware:
         view_name, kwargs, params = resolved
         policy = _POLICIES[view_name]
         scopes = _scope_names(policy, dict(kwargs))
-        query = sorted((k, v) for k in params for v in request.GET.getlist(k))
+        query = (
+            sorted((k, v) for k in params for v in request.GET.getlist(k)) if request.META.get("QUERY_STRING") else []
+        )
         gz = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
         base = hashlib.sha256(repr((build_id(), request.scheme, host, lang, request.path, query)).encode()).hexdigest()[
             :40
@@ -286,7 +288,7 @@ class PageCacheMiddleware:
     @staticmethod
     def _answer(request: HttpRequest, entry: tuple[Any, ...], gz: bool, outcome: str) -> HttpResponseBase:
         _vector, headers, tag, body = entry
-        not_modified = get_conditional_response(request, etag=tag)
+        not_modified = get_conditional_response(request, etag=tag) if "HTTP_IF_NONE_MATCH" in request.META else None
         response: HttpResponseBase
         if not_modified is not None:
             response = not_modified
@@ -295,8 +297,9 @@ class PageCacheMiddleware:
                     response[name] = value
         else:
             response = HttpResponse(b"" if request.method == "HEAD" else body)
-            for name, value in headers:
-                response[name] = value
+            # The headers were checked by HttpResponse when the page was rendered: put them back as they are stored
+            # (Django keeps them as {lower-case name: (name, value)}), not one by one through its checks again.
+            response.headers._store.update({name.lower(): (name, value) for name, value in headers})
             response["Content-Length"] = str(len(body))
             if gz:
                 response["Content-Encoding"] = "gzip"
