@@ -87,8 +87,10 @@ def evidence_changed(items: Iterable[Any]) -> None:
     pages, the lists and the public CSVs change."""
     from monitoring import published_files
     from monitoring.models import Evidence
+    from monitoring.models.evidence import PublicIndicatorEvidence
 
     ids = [item.pk for item in items]
+    PublicIndicatorEvidence.sync(ids)  # the indicator pages' lists, in this same transaction
     scopes = {EVIDENCE}
     for uuid, plan_slug, code in Evidence.indicators.through.objects.filter(evidence_id__in=ids).values_list(
         "evidence__uuid", "indicator__plan__slug", "indicator__code"

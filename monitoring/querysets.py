@@ -82,6 +82,10 @@ class EvidenceQuerySet(models.QuerySet):
         """Everything but drafts: what moderators (and staff in the admin) may see. Drafts stay private."""
         return self.exclude(**DRAFT_EVIDENCE)
 
+    def listing(self) -> EvidenceQuerySet:
+        """Without the search columns (a tsvector and a copy of the text): what lists of items never show."""
+        return self.defer("search_vector", "search_text")
+
     def for_indicator(self, indicator: Any) -> EvidenceQuerySet:
         return self.filter(indicators=indicator)
 

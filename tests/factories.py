@@ -18,6 +18,7 @@ from monitoring.models import (
     TransparencyRequest,
     Visibility,
 )
+from monitoring.models.evidence import PublicIndicatorEvidence
 from monitoring.snapshots import build_snapshot
 from portal.models import Membership, Organisation, Role, User
 
@@ -82,6 +83,8 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     def indicators(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.indicators.set(extracted)
+            # What the approval transaction maintains: the indicator pages' list of public items.
+            PublicIndicatorEvidence.sync([obj.pk])
 
 
 class ReportFactory(factory.django.DjangoModelFactory):

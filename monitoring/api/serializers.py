@@ -204,7 +204,13 @@ class EvidenceSerializer(serializers.ModelSerializer):
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, evidence: Evidence) -> list[dict[str, Any]]:
         files = sorted(evidence.attachments.all(), key=lambda a: (a.created_at, a.pk))  # prefetched in lists
-        return list(AttachmentSerializer(files, many=True, context=self.context).data)
+        if not files:
+            return []
+        # One serializer for every item of a list (building its fields again for each item costs more than the rest).
+        child = self.context.get("_attachment_serializer")
+        if child is None:
+            child = self.context["_attachment_serializer"] = AttachmentSerializer(context=self.context)
+        return [child.to_representation(f) for f in files]
 
 
 class ReportVersionSummarySerializer(serializers.ModelSerializer):

@@ -10,10 +10,10 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from monitoring.api.pagination import LICENCE, EvidenceCursorPagination, LicensedPagination
 from monitoring.api.serializers import (
     EvidenceSerializer,
     IndicatorSerializer,
@@ -24,50 +24,8 @@ from monitoring.api.serializers import (
     ReportVersionSerializer,
 )
 from monitoring.forms.filters import PublicEvidenceFilterForm
-from monitoring.models import Evidence, Indicator, Institution, Plan, Report, ReportVersion
+from monitoring.models import Evidence, Indicator, Institution, Plan, Region, Report, ReportVersion
 from monitoring.querysets import plan_tree
-
-LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
-
-
-class LicensedPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-    def get_page_size(self, request: Request) -> int | None:
-        """An explicit page size must be a whole number from 1 to max_page_size: anything else is a 400."""
-        raw = request.query_params.getlist(self.page_size_query_param)
-        if raw and (len(raw) > 1 or not raw[0].isdigit() or not 1 <= int(raw[0]) <= self.max_page_size):
-            raise ValidationError({"page_size": f"a whole number from 1 to {self.max_page_size}"})
-        return super().get_page_size(request)
-
-    def get_paginated_response(self, data: Any) -> Response:
-        return Response(
-            {
-                "licence": LICENCE,
-                "count": self.page.paginator.count,
-                "next": self.get_next_link(),
-                "previous": self.get_previous_link(),
-                "results": data,
-            }
-        )
-
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            parameter["schema"]["minimum"] = 1
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"]["maximum"] = self.max_page_size
-        return parameters
-
-    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        base = super().get_paginated_response_schema(schema)
-        base["properties"]["licence"] = {
-            "type": "object",
-            "properties": {"name": {"type": "string"}, "url": {"type": "string"}},
-        }
-        return base
 
 
 class ReadOnly(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -157,10 +115,17 @@ EVIDENCE_PARAMETERS = [
 
 @extend_schema_view(list=extend_schema(parameters=EVIDENCE_PARAMETERS))
 class EvidenceViewSet(ReadOnly):
-    """Approved public evidence only."""
+    """Approved public evidence only.
+
+    The list is newest source first, or best first for a search term that matches few items; its pages are
+    followed through the `next` and `previous` links (a cursor), and its `count` is exact up to 2,000 matches and
+    null above (`count_capped`).
+    """
 
     serializer_class = EvidenceSerializer
     lookup_field = "uuid"
+    pagination_class = EvidenceCursorPagination
+    search_query = ""
 
     def get_queryset(self) -> QuerySet[Evidence]:
         if self.action == "retrieve":
@@ -168,13 +133,17 @@ class EvidenceViewSet(ReadOnly):
         form = PublicEvidenceFilterForm(self.request.query_params or None, widgets=False)
         if form.is_bound and not form.is_valid():
             raise ValidationError(form.errors)
-        items = form.apply(Evidence.objects.public())
-        items = items.select_related("plan", "organisation").prefetch_related(
-            "indicators", "regions", "institutions", "attachments"
+        self.search_query = form.query  # searched and ordered by the pagination (monitoring.search.listing())
+        return (
+            form.narrow(Evidence.objects.public().listing())
+            .select_related("plan", "organisation")
+            .prefetch_related(  # only the codes the serializer writes: no text, no timestamps to parse
+                Prefetch("indicators", queryset=Indicator.objects.only("pk", "code")),
+                Prefetch("regions", queryset=Region.objects.only("pk", "code")),
+                Prefetch("institutions", queryset=Institution.objects.only("pk", "code")),
+                "attachments",
+            )
         )
-        if not items.ordered:  # a search orders by relevance; otherwise newest source first
-            items = items.order_by("-source_date", "-pk")
-        return items
 
 
 class ReportViewSet(ReadOnly):

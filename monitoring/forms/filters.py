@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -87,29 +87,48 @@ class PublicEvidenceFilterForm(forms.Form):
             field.widget.attrs["class"] = "form-select" if is_choice else "form-control"
 
     def apply(self, queryset: QuerySet[Evidence]) -> QuerySet[Evidence]:
-        """Apply valid filters; an invalid value filters nothing out rather than failing."""
+        """Apply valid filters and the search (ordered: best first, or newest first); an invalid value filters
+        nothing out rather than failing."""
+        queryset = self.narrow(queryset)
+        return search.search(queryset, self.query) if self.query else queryset
+
+    @property
+    def query(self) -> str:
+        """The search words typed ("" when none, or when a value is invalid)."""
+        if not self.is_bound:
+            return ""
+        self.is_valid()
+        return str(self.cleaned_data.get("q") or "")
+
+    def narrow(self, queryset: QuerySet[Evidence]) -> QuerySet[Evidence]:
+        """Apply the valid filters but not the search, and order nothing (see monitoring.search.listing()).
+
+        A filter on a link (indicator, pillar, institution, state) is an EXISTS on the link table, not a join:
+        no duplicate rows to remove with DISTINCT, so a page of the newest items can be read in index order.
+        """
         if not self.is_bound:
             return queryset
         self.is_valid()
         data = self.cleaned_data
+        links = Evidence.indicators.through.objects.filter(evidence_id=OuterRef("pk"))
         if data.get("plan"):
             queryset = queryset.filter(plan__slug=data["plan"].strip())
         if data.get("pillar"):
-            queryset = queryset.filter(indicators__pillar__code=data["pillar"].strip().upper())
+            queryset = queryset.filter(Exists(links.filter(indicator__pillar__code=data["pillar"].strip().upper())))
         if data.get("indicator"):
-            queryset = queryset.filter(indicators__code=data["indicator"].strip().upper())
+            queryset = queryset.filter(Exists(links.filter(indicator__code=data["indicator"].strip().upper())))
         if data.get("institution"):
-            queryset = queryset.filter(institutions__code=data["institution"].strip().upper())
+            institutions = Evidence.institutions.through.objects.filter(evidence_id=OuterRef("pk"))
+            queryset = queryset.filter(
+                Exists(institutions.filter(institution__code=data["institution"].strip().upper()))
+            )
         if data.get("state"):
-            queryset = queryset.filter(regions__code=data["state"].strip().upper())
+            regions = Evidence.regions.through.objects.filter(evidence_id=OuterRef("pk"))
+            queryset = queryset.filter(Exists(regions.filter(region__code=data["state"].strip().upper())))
         if data.get("kind"):
             queryset = queryset.filter(kind=data["kind"])
         if data.get("year"):
             queryset = queryset.filter(period_start__year__lte=data["year"], period_end__year__gte=data["year"])
-        if data.get("pillar") or data.get("indicator") or data.get("institution") or data.get("state"):
-            queryset = queryset.distinct()
-        if data.get("q"):
-            queryset = search.search(queryset, data["q"])
         return queryset
 
 

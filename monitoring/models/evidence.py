@@ -306,3 +306,67 @@ class ModerationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.evidence}"
+
+
+class PublicIndicatorEvidence(models.Model):
+    """One line of an indicator's public evidence: a public item linked to the indicator, with its period start.
+
+    A denormalised index, not a source: the indicator page lists its newest 20 items (by period) and counts them
+    from here through one small index, instead of sorting every public item of the indicator. It holds exactly
+    the (item, indicator) links of ``Evidence.objects.public()``: ``sync()`` rewrites an item's rows, and
+    ``monitoring.public_state.evidence_changed`` calls it inside the transaction that made the items public or
+    not public (approval, withdrawal). Migration 0017 filled it for existing rows; writers that bypass the
+    services (the load generator) call ``rebuild()``.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", db_index=False)
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="public_indicator_rows")
+    period_start = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("public evidence of an indicator")
+        verbose_name_plural = _("public evidence of indicators")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "evidence"], name="public_indicator_evidence_unique")
+        ]
+        indexes = [
+            # The indicator page's top 20, in the order it shows them (period start, newest first; then id).
+            models.Index(fields=["indicator", "-period_start", "-evidence"], name="public_indicator_period_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} · {self.evidence_id}"
+
+    @staticmethod
+    def sync(evidence_ids: list[int]) -> None:
+        """Rewrite the rows of these items from what is public now (call inside the changing transaction)."""
+        if not evidence_ids:
+            return
+        rows = PublicIndicatorEvidence.objects
+        rows.filter(evidence_id__in=evidence_ids).delete()
+        links = Evidence.indicators.through.objects.filter(
+            evidence_id__in=evidence_ids, evidence__in=Evidence.objects.public()
+        ).values_list("indicator_id", "evidence_id", "evidence__period_start")
+        rows.bulk_create(
+            [PublicIndicatorEvidence(indicator_id=i, evidence_id=e, period_start=start) for i, e, start in links],
+            batch_size=1000,
+        )
+
+    @staticmethod
+    def rebuild() -> None:
+        """Rewrite the whole table from the public links, in one statement (for bulk writers and migration 0017)."""
+        from django.db import connection
+
+        PublicIndicatorEvidence.objects.all().delete()
+        public = Evidence.objects.public().values("pk").query
+        through = Evidence.indicators.through._meta.db_table
+        table = PublicIndicatorEvidence._meta.db_table
+        evidence = Evidence._meta.db_table
+        sql, params = public.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO "{table}" (indicator_id, evidence_id, period_start)'  # noqa: S608 - model tables
+                f' SELECT l.indicator_id, l.evidence_id, e.period_start FROM "{through}" l'
+                f' JOIN "{evidence}" e ON e.id = l.evidence_id WHERE l.evidence_id IN ({sql})',
+                params,
+            )

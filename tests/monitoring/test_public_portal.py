@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from monitoring import search
 from monitoring.exports.bulk import EVIDENCE_COLUMNS
 from monitoring.models import Evidence, Indicator, Institution, Region
+from monitoring.models.evidence import PublicIndicatorEvidence
 from monitoring.services import reports as svc
 from tests.factories import EvidenceFactory
 
@@ -41,6 +42,8 @@ def items(cast, mx_plan):
         e.institutions.set([sedena])
         e.regions.set([chiapas])
         search.refresh([e.pk])
+        # Made public without the moderation service: fill the indicator pages' list as approval would.
+        PublicIndicatorEvidence.sync([e.pk])
         return e
 
     return {
@@ -342,6 +345,7 @@ def _bulk_public_evidence(cast, mx_plan, count: int) -> None:
         [Evidence.regions.through(evidence_id=e.pk, region_id=chiapas.pk) for e in created]
     )
     search.refresh([e.pk for e in created])
+    PublicIndicatorEvidence.sync([e.pk for e in created])  # as approval would
 
 
 BUDGET_PATHS = [
