@@ -19,8 +19,8 @@ table and inserted from it with its search vector computed by PostgreSQL in the 
 of monitoring.search._vector()); search_text is computed in Python (monitoring.search.normalise()). The
 secondary indexes of the evidence table are dropped for the load and rebuilt once at the end, in the same
 transaction, the id sequence is moved past the last id, and the command ends with VACUUM ANALYZE. One million
-items take about 9 minutes on 2 cores, with a flat ~200 MiB peak (bench/README.md). Other databases (SQLite: small volumes only) use
-bulk_create with the same rows.
+items take about 9 minutes on 2 cores, with a flat ~200 MiB peak (bench/README.md). Other databases (SQLite:
+small volumes only) use bulk_create with the same rows.
 """
 
 from __future__ import annotations
