@@ -73,6 +73,8 @@ SECRET_PATHS = [
     re.compile(r"^(?P<keep>.*/accounts/password/reset/)(?!sent/|done/).+$"),
     # /es/accounts/invitation/<token>/
     re.compile(r"^(?P<keep>.*/accounts/invitation/).+$"),
+    # /es/reports/preview/<token>/ (an embargoed version's private preview link)
+    re.compile(r"^(?P<keep>.*/reports/preview/).+$"),
 ]
 
 

@@ -50,6 +50,34 @@ def can_see_custody(user: Any, evidence: Evidence) -> bool:
     return is_moderator(user) or organisations_of(user).filter(pk=evidence.organisation_id).exists()
 
 
+def can_converse(user: Any, evidence: Evidence) -> bool:
+    """The thread of an item is between its organisation's members and the moderators (who never see drafts)."""
+    if not user.is_authenticated:
+        return False
+    if organisations_of(user).filter(pk=evidence.organisation_id).exists():
+        return True
+    return is_moderator(user) and evidence.was_submitted
+
+
+def get_evidence_for_conversation(user: Any, uuid: UUID | str) -> Evidence:
+    """An item whose thread ``user`` may read and write (see can_converse), or 404."""
+    if not user.is_authenticated:
+        raise Http404
+    evidence = get_evidence_for_user(user, uuid)
+    if not can_converse(user, evidence):
+        raise Http404
+    return evidence
+
+
+def get_preview_page_for_user(user: Any, uuid: UUID | str) -> Any:
+    """A rendered preview of an attachment whose item ``user`` may read, or 404 (like the file itself)."""
+    from monitoring.models import PreviewPage
+
+    return get_object_or_404(
+        PreviewPage.objects.filter(preview__attachment__evidence__in=Evidence.objects.visible_to(user)), uuid=uuid
+    )
+
+
 def get_evidence_for_moderator(user: Any, uuid: UUID | str) -> Evidence:
     """Any item that has been submitted at least once, for moderators only; 404 for everyone else."""
     if not is_moderator(user):
@@ -100,6 +128,45 @@ def get_public_version(slug: str, number: int | None = None) -> Any:
             raise Http404
         return version
     return get_object_or_404(versions, number=number)
+
+
+def get_version_for_reader(user: Any, slug: str, number: int) -> Any:
+    """A version at its permalink: public, or still embargoed for its authors (reviewers of an organisation whose
+    co-authorship is accepted) and moderators; 404 for everyone else."""
+    version = ReportVersion.objects.filter(report__slug=slug, number=number).select_related("report").first()
+    if version is None:
+        raise Http404
+    if version.is_public:
+        return version
+    if user.is_authenticated and (
+        is_moderator(user) or version.report.organisations.filter(pk__in=reviewer_organisation_ids(user)).exists()
+    ):
+        return version
+    raise Http404
+
+
+def get_version_for_author(user: Any, uuid: UUID | str, number: int) -> Any:
+    """A published version of a report the user may edit (its embargo page), or 404."""
+    report = get_report_for_reviewer(user, uuid)
+    return get_object_or_404(ReportVersion.objects.select_related("report"), report=report, number=number)
+
+
+def get_preview_link(token: str) -> Any:
+    """The preview link whose token this is, while it is neither revoked nor expired; 404 otherwise (a tampered,
+    unknown, expired or revoked token all look the same)."""
+    from django.utils import timezone
+
+    from monitoring.models import EmbargoPreviewLink
+    from monitoring.services.reports import preview_token_hash
+
+    if not token or len(token) > 100:
+        raise Http404
+    return get_object_or_404(
+        EmbargoPreviewLink.objects.select_related("version__report"),
+        token_hash=preview_token_hash(token),
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
 
 
 def get_request_for_member(user: Any, uuid: UUID | str) -> Any:

@@ -10,8 +10,9 @@ nothing else (reports, institutions, transparency, other indicators keep their s
 - ``evidence``: an item becomes public or stops being public. Home, evidence list and searches.
 - ``evidence:<uuid>``: that item becomes public or stops being public. The item's page.
 - ``indicator:<plan>:<code>``: an item of that indicator becomes public or stops being public. The indicator's page.
-- ``reports``: a version is published or its embargo passes, a published report's texts or authors change. Home,
-  report list and versions, indicator pages.
+- ``reports``: a version is published or its embargo passes (or is moved or lifted), a published report's texts or
+  authors change. Home, report list and versions, comparisons of versions, indicator pages.
+- ``organisations`` / ``organisation:<slug>``: an organisation is created or edited in the site (the list / its page).
 - ``transparency``: a public request is filed, answered, extended, appealed or withdrawn. Transparency pages,
   institution pages, indicator pages.
 
@@ -28,6 +29,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from portal import page_cache
+from portal.services_people import ORGANISATIONS, organisation_scope
 
 SITE = page_cache.SITE
 EVIDENCE = "evidence"
@@ -51,6 +53,10 @@ def _evidence_page(kwargs: dict[str, Any]) -> str:
     return evidence_scope(kwargs["uuid"])
 
 
+def _organisation_page(kwargs: dict[str, Any]) -> str:
+    return organisation_scope(kwargs["slug"])
+
+
 def next_embargo_end() -> float | None:
     from monitoring.models import ReportVersion
 
@@ -71,11 +77,16 @@ def register_pages() -> None:
     register("monitoring:report_list", REPORTS)
     register("monitoring:report_latest", REPORTS)
     register("monitoring:report_version", REPORTS)
+    register("monitoring:report_compare", REPORTS)
     register("monitoring:evidence_public_list", EVIDENCE, search_param="q")
     register("monitoring:evidence_detail", _evidence_page)
     register("monitoring:data")
     register("monitoring:transparency_public", TRANSPARENCY, daily=True)
     register("monitoring:transparency_public_detail", TRANSPARENCY, daily=True)
+    # Organisations: their evidence counts and published reports; edits in the site bump their own scopes
+    # (portal/services_people.py; a rename bumps ``site``, since every page that names the organisation changes).
+    register("monitoring:organisation_public_list", EVIDENCE, REPORTS, ORGANISATIONS)
+    register("monitoring:organisation_public", EVIDENCE, REPORTS, _organisation_page)
     page_cache.register_clock(REPORTS, next_embargo_end)
 
 

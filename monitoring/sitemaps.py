@@ -28,6 +28,7 @@ class StaticSitemap(_Bilingual):
             "monitoring:report_list",
             "monitoring:evidence_public_list",
             "monitoring:data",
+            "monitoring:organisation_public_list",
             "portal:about",
         ]
 
@@ -66,6 +67,19 @@ class EvidenceSitemap(_Bilingual):
         return item.updated_at
 
 
+class OrganisationSitemap(_Bilingual):
+    """Organisations with public work only (the pages of the others are 404s)."""
+
+    def items(self) -> Any:
+        from monitoring.views.organisations import public_organisation_ids
+        from portal.models import Organisation
+
+        return Organisation.objects.filter(pk__in=public_organisation_ids()).order_by("slug").only("slug")
+
+    def location(self, item: Any) -> str:
+        return reverse("monitoring:organisation_public", kwargs={"slug": item.slug})
+
+
 SITEMAPS = {
     "pages": StaticSitemap,
     "plans": PlanSitemap,
@@ -73,4 +87,5 @@ SITEMAPS = {
     "institutions": InstitutionSitemap,
     "reports": ReportVersionSitemap,
     "evidence": EvidenceSitemap,
+    "organisations": OrganisationSitemap,
 }

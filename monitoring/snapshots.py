@@ -24,6 +24,7 @@ from monitoring.models import (
     Pillar,
     Report,
     ReportVersion,
+    ReportVersionCitation,
     ReportVersionIndicator,
 )
 
@@ -161,8 +162,10 @@ def build_snapshot(report: Report, version: dict[str, Any] | None = None) -> dic
 
 
 def index_version(version: ReportVersion) -> None:
-    """Copy each indicator's rating, value and reply out of the snapshot, for the indicator pages."""
+    """Copy each indicator's rating, value and reply out of the snapshot, for the indicator pages, and the cited
+    evidence, for the tombstones of items withdrawn later."""
     rows = []
+    cited: set[str] = set()
     for pillar in version.snapshot["pillars"]:
         for a in pillar["assessments"]:
             value = a.get("observed_value")
@@ -176,4 +179,8 @@ def index_version(version: ReportVersion) -> None:
                     reply=a.get("reply") or {},
                 )
             )
+            cited.update(e["uuid"] for e in a.get("evidence", []))
     ReportVersionIndicator.objects.bulk_create(rows)
+    ReportVersionCitation.objects.bulk_create(
+        ReportVersionCitation(version=version, evidence_uuid=u) for u in sorted(cited)
+    )

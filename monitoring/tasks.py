@@ -34,3 +34,19 @@ def send_moderation_digest() -> None:
 @shared_task(ignore_result=True)
 def send_transparency_reminders() -> None:
     call_command("send_transparency_reminders")
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=180)
+def render_previews(evidence_pk: int) -> int:
+    """The inline previews of an item's images and PDFs (monitoring/previews.py), each made once."""
+    from monitoring import previews
+
+    return previews.make_previews(evidence_pk)
+
+
+@shared_task(ignore_result=True)
+def send_embargo_endings() -> int:
+    """Authors hear once per version that its embargo ends within 24 hours (run hourly)."""
+    from monitoring.notifications import send_embargo_endings as run
+
+    return run()

@@ -12,6 +12,14 @@ urlpatterns = [
     path("institutions/<str:code>/", public.institution_detail, name="institution_detail"),
 ]
 
+from monitoring.views import organisations  # noqa: E402
+
+urlpatterns += [
+    path("organisations/", organisations.organisation_public_list, name="organisation_public_list"),
+    path("organisations/<slug:slug>/", organisations.organisation_public, name="organisation_public"),
+    path("organisations/<slug:slug>/logo/", organisations.organisation_logo, name="organisation_logo"),
+]
+
 from monitoring.views import workspace  # noqa: E402
 
 urlpatterns += [
@@ -30,9 +38,21 @@ from monitoring.views import moderation  # noqa: E402
 urlpatterns += [
     path("moderation/", moderation.queue, name="moderation_queue"),
     path("moderation/bulk/", moderation.bulk_approve, name="moderation_bulk"),
-    path("moderation/audit/", moderation.audit_log, name="audit_log"),
     path("moderation/<uuid:uuid>/", moderation.item, name="moderation_item"),
+    path("moderation/<uuid:uuid>/notes/", moderation.note, name="moderation_note"),
+    path("moderation/<uuid:uuid>/claim/", moderation.claim, name="moderation_claim"),
+    path("moderation/<uuid:uuid>/release/", moderation.release, name="moderation_release"),
+    path("moderation/<uuid:uuid>/duplicate/", moderation.mark_duplicate, name="moderation_duplicate"),
+    path("evidence/<uuid:uuid>/comments/", moderation.comment, name="evidence_comment"),
+    path("previews/<uuid:uuid>/", moderation.preview_image, name="preview_image"),
     path("workspace/evidence/<uuid:uuid>/withdraw/", workspace.evidence_withdraw, name="evidence_withdraw"),
+]
+
+from monitoring.views import audit  # noqa: E402
+
+urlpatterns += [
+    path("moderation/audit/", audit.audit_log, name="audit_log"),
+    path("moderation/audit/export.csv", audit.audit_log_csv, name="audit_log_csv"),
 ]
 
 from monitoring.views import report_editor, reports  # noqa: E402
@@ -46,6 +66,9 @@ urlpatterns += [
         reports.report_download,
         name="report_download",
     ),
+    # What changed between two public versions (older first), and an embargoed version's private preview link.
+    path("reports/<slug:slug>/compare/v<int:old>...v<int:new>/", reports.report_compare, name="report_compare"),
+    path("reports/preview/<str:token>/", reports.report_preview_link, name="report_preview_link"),
     path("workspace/reports/", report_editor.workspace, name="report_workspace"),
     path("workspace/reports/new/", report_editor.create, name="report_create"),
     path("workspace/reports/<uuid:uuid>/", report_editor.edit, name="report_edit"),
@@ -116,4 +139,36 @@ urlpatterns += [
     path("transparency/", transparency.public_overview, name="transparency_public"),
     path("transparency/requests/<uuid:uuid>/", transparency.public_request, name="transparency_public_detail"),
     path("transparency/files/<uuid:uuid>/", transparency.answer_file, name="transparency_file"),
+]
+
+from monitoring.views import embargo  # noqa: E402
+
+# An embargoed version's page (move or lift the embargo with two reviewers, private preview links) and its verbs.
+urlpatterns += [
+    path("workspace/reports/<uuid:uuid>/v<int:number>/embargo/", embargo.embargo, name="report_embargo"),
+    path(
+        "workspace/reports/<uuid:uuid>/v<int:number>/embargo/request/",
+        embargo.embargo_request,
+        name="report_embargo_request",
+    ),
+    path(
+        "workspace/reports/<uuid:uuid>/v<int:number>/embargo/approve/",
+        embargo.embargo_approve,
+        name="report_embargo_approve",
+    ),
+    path(
+        "workspace/reports/<uuid:uuid>/v<int:number>/embargo/cancel/",
+        embargo.embargo_cancel,
+        name="report_embargo_cancel",
+    ),
+    path(
+        "workspace/reports/<uuid:uuid>/v<int:number>/previews/new/",
+        embargo.preview_link_create,
+        name="report_preview_link_create",
+    ),
+    path(
+        "workspace/reports/<uuid:uuid>/v<int:number>/previews/<uuid:link>/revoke/",
+        embargo.preview_link_revoke,
+        name="report_preview_link_revoke",
+    ),
 ]

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from portal import links
+from portal.notifications import unread_count
 from portal.permissions import is_reviewer
 
 
@@ -20,4 +21,20 @@ def site(request: HttpRequest) -> dict[str, object]:
         "canonical_url": SimpleLazyObject(lambda: links.canonical_url(request) or ""),
         # Lazily evaluated: only pages that show the account menu pay the query.
         "is_reviewer": SimpleLazyObject(lambda: is_reviewer(request.user)),
+        # Only the header of a logged-in person's page reads it (one query); anonymous pages are cached and never do.
+        "unread_notifications": _UnreadCount(request),
     }
+
+
+class _UnreadCount:
+    """The header badge's unread count, counted on first use only (``{{ unread_notifications.count }}``)."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+        self._count: int | None = None
+
+    @property
+    def count(self) -> int:
+        if self._count is None:
+            self._count = unread_count(getattr(self._request, "user", None))
+        return self._count

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 QUERY = re.compile(r"\?\S*")
 # The secret parts of password-reset and invitation links (also masked by deploy/nginx.conf and gunicorn.conf.py).
-TOKEN_PATH = re.compile(r"(/accounts/(?:password/reset|invitation)/)(?!sent/|done/)[^\s\"'?]+")
+TOKEN_PATH = re.compile(r"(/accounts/(?:password/reset|invitation)/|/reports/preview/)(?!sent/|done/)[^\s\"'?]+")
 
 
 def scrub(text: str) -> str:

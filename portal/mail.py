@@ -145,6 +145,7 @@ def deliver(pk: int, *, force: bool = False) -> Outcome:
             mail.last_error = f"SealError: {exc}"
             logger.error("mail %s given up: its sealed link cannot be opened", mail.pk)
             mail.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            _tell_moderators(mail)
             return Outcome(sent=False)
         try:
             send_mail(mail.subject, body, settings.DEFAULT_FROM_EMAIL, [mail.to], fail_silently=False)
@@ -160,6 +161,7 @@ def deliver(pk: int, *, force: bool = False) -> Outcome:
                 logger.warning("mail %s not delivered (attempt %s): %s", mail.pk, mail.attempts, type(exc).__name__)
             mail.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             if mail.status == MailStatus.FAILED:
+                _tell_moderators(mail)
                 return Outcome(sent=False)
             return Outcome(sent=False, retry_in=delay.total_seconds())
         mail.status = MailStatus.SENT
@@ -172,6 +174,23 @@ def deliver(pk: int, *, force: bool = False) -> Outcome:
             fields += ["body", "sealed_secrets"]
         mail.save(update_fields=fields)
         return Outcome(sent=True)
+
+
+def _tell_moderators(mail: OutgoingMail) -> None:
+    """A mail given up for good: the moderators see it in their inbox (and the outbox page), in the same
+    transaction. Once per mail; never about a mail to the moderator herself (she would not get it either)."""
+    from portal.notifications import notify  # it queues mail through this module
+    from portal.permissions import moderators
+
+    notify(
+        "mail.delivery_failed",
+        moderators().exclude(email__iexact=mail.to),
+        target=mail,
+        url_name="portal:outbox",
+        url_kwargs={},
+        params={"to": mail.to},
+        once_key=f"mail:{mail.pk}",
+    )
 
 
 def due_ids(limit: int = 500) -> list[int]:

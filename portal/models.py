@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid as uuid_lib
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,18 +51,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
-    notification_frequency = models.CharField(
-        _("e-mail about new submissions"),
-        max_length=10,
-        choices=[
-            ("immediate", _("One e-mail per submission")),
-            ("daily", _("One daily digest")),
-            ("never", _("No e-mail")),
-        ],
-        default="immediate",
-        help_text=_("For moderators: how to hear about evidence waiting for review."),
-    )
+    # E-mail preferences are per kind of notification: NotificationPreference (portal/notifications.py).
     last_digest_at = models.DateTimeField(_("last digest sent"), null=True, blank=True)
+    # The address of a person in the site's pages (never the integer key).
+    uuid = models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False)
 
     objects = UserManager()
 
@@ -121,14 +114,26 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("Reviewer")
 
 
+class InvitationRole(models.TextChoices):
+    """What an invitation makes of a person: a member or reviewer of an organisation, or a site moderator."""
+
+    MEMBER = "member", _("Member")
+    REVIEWER = "reviewer", _("Reviewer")
+    MODERATOR = "moderator", _("Moderator")
+
+
 class Organisation(models.Model):
     """A civil-society organisation whose members log evidence."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    description_es = models.TextField(_("description (Spanish)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     website = models.URLField(_("website"), blank=True)
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True, max_length=200)
+    # Raised by every edit in the site: a form saved from an older version is refused (portal/services_people.py).
+    version = models.PositiveIntegerField(_("edit version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -140,6 +145,16 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def description_language(self) -> str:
+        """The language of the description shown in the active language (Spanish when English is missing)."""
+        lang = (translation.get_language() or "es")[:2]
+        return "en" if lang == "en" and self.description_en else "es"
+
+    @property
+    def description(self) -> str:
+        return self.description_en if self.description_language == "en" else self.description_es
 
 
 class Membership(models.Model):
@@ -166,8 +181,11 @@ class Invitation(models.Model):
     """A single-use, expiring invitation to join an organisation. Only the token's hash is stored."""
 
     email = models.EmailField(_("e-mail address"))
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    # Empty for a moderator invitation: moderators are site staff, not members of an organisation.
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=InvitationRole.choices, default=Role.MEMBER)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="es")
@@ -177,20 +195,49 @@ class Invitation(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A moderator invitation is sent only once a second moderator confirms it (portal/services_people.py).
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uuid = models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         constraints = [
-            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="invitation_role_valid"),
+            models.CheckConstraint(condition=models.Q(role__in=InvitationRole.values), name="invitation_role_valid"),
+            models.CheckConstraint(
+                condition=models.Q(role="moderator", organisation__isnull=True)
+                | (~models.Q(role="moderator") & models.Q(organisation__isnull=False)),
+                name="invitation_organisation_unless_moderator",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confirmed_by__isnull=True) | ~models.Q(confirmed_by=models.F("invited_by")),
+                name="invitation_confirmed_by_another",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.email} → {self.organisation}"
+        return f"{self.email} → {self.organisation or self.get_role_display()}"
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """A moderator invitation that no second moderator has confirmed yet (its link has not been sent)."""
+        return self.role == InvitationRole.MODERATOR and self.confirmed_at is None and self.cancelled_at is None
 
     @property
     def is_usable(self) -> bool:
-        return self.accepted_at is None and self.expires_at > timezone.now()
+        return (
+            self.accepted_at is None
+            and self.cancelled_at is None
+            and not self.needs_confirmation
+            and self.expires_at > timezone.now()
+        )
 
 
 class MailStatus(models.TextChoices):
@@ -261,3 +308,77 @@ class AccountUnlock(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > timezone.now()
+
+
+class Frequency(models.TextChoices):
+    """How a person wants to hear by e-mail about one kind of notification (the inbox always shows it)."""
+
+    IMMEDIATE = "immediate", _("Immediately")
+    DAILY = "daily", _("Daily digest")
+    NEVER = "never", _("Never")
+
+
+class Notification(models.Model):
+    """Something a person must act on or would want to know, shown in her inbox (portal/notifications.py).
+
+    Only the kind, its short parameters and where it links are stored: the title is rendered when it is shown,
+    in the reader's language. ``emailed_at`` is set when it was e-mailed, alone or in a digest.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_type = models.CharField(_("object type"), max_length=100, blank=True)
+    target_id = models.CharField(_("object id"), max_length=100, blank=True)
+    url_name = models.CharField(max_length=100)
+    url_kwargs = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    # Set by events that must happen once per object (e.g. "embargo ending" once per version).
+    once_key = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            models.Index(fields=["recipient"], name="notification_unread_idx", condition=models.Q(read_at=None)),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "once_key"],
+                condition=~models.Q(once_key=""),
+                name="notification_once_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.kind}"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice of e-mail for one kind of notification; without a row the kind's default applies."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=64)
+    frequency = models.CharField(_("e-mail"), max_length=10, choices=Frequency.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notificationpreference_one_per_kind"),
+            models.CheckConstraint(
+                condition=models.Q(frequency__in=Frequency.values), name="notificationpreference_frequency_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind} → {self.frequency}"

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from portal import audit, background, tasks
 from portal.errors import DomainError
 from portal.mail import queue_mail
-from portal.models import Invitation, MailStatus, Membership, Organisation, OutgoingMail, User
+from portal.models import Invitation, InvitationRole, MailStatus, Membership, Organisation, OutgoingMail, User
+from portal.notifications import notify
 
 
 class AccountError(DomainError):
@@ -26,13 +27,27 @@ def hash_token(token: str) -> str:
 
 
 def create_invitation(
-    *, email: str, organisation: Organisation, role: str, language: str, actor: User, accept_url_for: object
+    *,
+    email: str,
+    organisation: Organisation | None,
+    role: str,
+    language: str,
+    actor: User,
+    accept_url_for: object,
+    confirm_url_name: str = "portal:invitation_confirm",
 ) -> tuple[Invitation, str]:
     """Create an invitation and e-mail its single-use link once the transaction commits.
 
-    ``accept_url_for(token)`` builds the absolute link in the invitation's language.
+    ``accept_url_for(token)`` builds the absolute link in the invitation's language. A moderator invitation
+    (no organisation) is not sent: the other moderators are asked to confirm it first
+    (portal/services_people.confirm_moderator_invitation creates and sends its link); the token returned for it
+    is never usable.
     """
     token = secrets.token_urlsafe(32)
+    if role == InvitationRole.MODERATOR:
+        organisation = None
+    elif organisation is None:
+        raise AccountError(_("Choose the organisation the person will join."))
     with transaction.atomic():
         invitation = Invitation.objects.create(
             email=email.lower(),
@@ -49,10 +64,13 @@ def create_invitation(
             actor=actor,
             changes={
                 "email": [None, invitation.email],
-                "organisation": [None, str(organisation)],
+                "organisation": [None, str(organisation) if organisation else None],
                 "role": [None, role],
             },
         )
+        if invitation.needs_confirmation:
+            _ask_for_confirmation(invitation, actor=actor, url_name=confirm_url_name)
+            return invitation, token
         with translation.override(language):
             url = accept_url_for(token)  # type: ignore[operator]
         queue_mail(
@@ -65,6 +83,20 @@ def create_invitation(
     return invitation, token
 
 
+def _ask_for_confirmation(invitation: Invitation, *, actor: User, url_name: str) -> None:
+    from portal.services_people import other_moderators
+
+    notify(
+        "organisation.invitation_to_confirm",
+        other_moderators(actor),
+        actor=actor,
+        target=invitation,
+        url_name=url_name,
+        url_kwargs={"uuid": str(invitation.uuid)},
+        params={"email": invitation.email, "invited_by": str(actor)},
+    )
+
+
 def find_invitation(token: str) -> Invitation | None:
     return Invitation.objects.select_related("organisation").filter(token_hash=hash_token(token)).first()
 
@@ -75,7 +107,7 @@ def accept_invitation(
     """Use an invitation once: create the account (or use ``user``) and add the membership."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("organisation")
             .filter(token_hash=hash_token(token))
             .first()
@@ -93,11 +125,20 @@ def accept_invitation(
             audit.record(action="portal.user.created", obj=user, actor=user, reason="invitation accepted")
         elif user.email.lower() != invitation.email:
             raise AccountError(_("This invitation was sent to another e-mail address."))
-        try:
-            with transaction.atomic():
-                Membership.objects.create(user=user, organisation=invitation.organisation, role=invitation.role)
-        except IntegrityError:
-            Membership.objects.filter(user=user, organisation=invitation.organisation).update(role=invitation.role)
+        if invitation.role == InvitationRole.MODERATOR:
+            from portal.services_people import make_moderator
+
+            make_moderator(user)
+        else:
+            try:
+                with transaction.atomic():
+                    Membership.objects.create(
+                        user=user,
+                        organisation=invitation.organisation,  # type: ignore[misc]  # not a moderator invitation
+                        role=invitation.role,
+                    )
+            except IntegrityError:
+                Membership.objects.filter(user=user, organisation=invitation.organisation).update(role=invitation.role)
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -105,7 +146,7 @@ def accept_invitation(
             action="portal.invitation.accepted",
             obj=invitation,
             actor=user,
-            changes={"membership": [None, f"{invitation.organisation} ({invitation.role})"]},
+            changes={"membership": [None, f"{invitation.organisation or _('the site')} ({invitation.role})"]},
         )
     return invitation, user
 

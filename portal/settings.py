@@ -280,6 +280,13 @@ MAX_ATTACHMENTS_PER_ITEM = env_int("MAX_ATTACHMENTS_PER_ITEM", 20)
 FILE_UPLOAD_HANDLERS = ["portal.uploads.LimitedUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload streams to a temporary file, never into memory whole
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
+# Moderation (monitoring/services/conversations.py, monitoring/previews.py): a moderator's claim on an item lapses
+# after this many minutes; inline previews render at most this many PDF pages, pixels per page and seconds per file.
+MODERATION_CLAIM_MINUTES = env_int("MODERATION_CLAIM_MINUTES", 120)
+PREVIEW_MAX_PAGES = env_int("PREVIEW_MAX_PAGES", 3)
+PREVIEW_MAX_PIXELS = env_int("PREVIEW_MAX_PIXELS", 2_000_000)
+PREVIEW_MAX_SOURCE_PIXELS = env_int("PREVIEW_MAX_SOURCE_PIXELS", 40_000_000)
+PREVIEW_MAX_SECONDS = env_int("PREVIEW_MAX_SECONDS", 20)
 # Invitations to join an organisation expire after this many days.
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 
@@ -389,6 +396,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=15),
     },
     "published-files": {"task": "monitoring.tasks.sweep_published_files", "schedule": crontab(minute="*/15")},
+    "embargo-endings": {"task": "monitoring.tasks.send_embargo_endings", "schedule": crontab(minute=5)},
 }
 # Prometheus metrics at /metrics: off unless METRICS_TOKEN is set; scrapers send "Authorization: Bearer <token>".
 # With several processes set PROMETHEUS_MULTIPROC_DIR to a directory they share (prometheus_client's multiprocess

@@ -23,11 +23,11 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portal import audit, health, services
+from portal import audit, health, notifications, services
 from portal.forms.accounts import AcceptInvitationForm, InvitationForm, ProfileForm
 from portal.http import AuthenticatedHttpRequest
 from portal.middleware import error_page
-from portal.models import MailStatus, OutgoingMail, User
+from portal.models import MailStatus, Organisation, OutgoingMail, User
 from portal.permissions import is_moderator
 from portal.two_factor import recent_login_required
 
@@ -83,16 +83,14 @@ def metrics(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]  # login_required
-    before = {
-        "full_name": user.full_name,
-        "preferred_language": user.preferred_language,
-        "notification_frequency": user.notification_frequency,
-    }
+    before = {"full_name": user.full_name, "preferred_language": user.preferred_language}
     form = ProfileForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = form.save()
-            changes = {k: [v, getattr(user, k)] for k, v in before.items() if getattr(user, k) != v}
+            changes: dict[str, Any] = {k: [v, getattr(user, k)] for k, v in before.items() if getattr(user, k) != v}
+            for kind, change in notifications.set_preferences(user, form.notification_preferences()).items():
+                changes[f"notifications:{kind}"] = change
             if changes:
                 audit.record(action="portal.user.profile_updated", obj=user, actor=user, changes=changes)
         language = user.preferred_language
@@ -125,14 +123,16 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def invitation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_moderator(request.user):
         raise Http404
-    form = InvitationForm(request.POST or None, initial={"language": translation.get_language()})
+    chosen = Organisation.objects.filter(slug=request.GET.get("organisation", "")[:80]).first()
+    initial = {"language": translation.get_language(), "organisation": chosen.pk if chosen else None}
+    form = InvitationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 
         def accept_url(token: str) -> str:
             return request.build_absolute_uri(reverse("portal:invitation_accept", kwargs={"token": token}))
 
-        services.create_invitation(
+        invitation, _token = services.create_invitation(
             email=data["email"],
             organisation=data["organisation"],
             role=data["role"],
@@ -140,6 +140,13 @@ def invitation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             actor=request.user,
             accept_url_for=accept_url,
         )
+        if invitation.needs_confirmation:
+            messages.success(
+                request,
+                _("The invitation of %(email)s as moderator waits for a second moderator to confirm it.")
+                % {"email": data["email"]},
+            )
+            return redirect("portal:people_list")
         messages.success(
             request,
             _("An invitation was sent to %(email)s. The link works once, for %(days)s days.")
@@ -176,7 +183,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except services.AccountError as exc:
             messages.error(request, exc.message)
             return render(request, "portal/invitation_accept.html", {"invitation": invitation, "form": form})
-        messages.success(request, _("Welcome to %(org)s on Observatorio 1325.") % {"org": invitation.organisation.name})
+        if invitation.organisation is None:
+            messages.success(request, _("Welcome to Observatorio 1325: you are now a moderator."))
+        else:
+            messages.success(
+                request, _("Welcome to %(org)s on Observatorio 1325.") % {"org": invitation.organisation.name}
+            )
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(
         request, "portal/invitation_accept.html", {"invitation": invitation, "form": form, "existing": existing}

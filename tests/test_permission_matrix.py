@@ -30,7 +30,16 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from monitoring.models import EvidenceAttachment, EvidenceStatus, Indicator, Institution, Pillar, Visibility
+from monitoring.models import (
+    AttachmentPreview,
+    EvidenceAttachment,
+    EvidenceStatus,
+    Indicator,
+    Institution,
+    Pillar,
+    PreviewPage,
+    Visibility,
+)
 from monitoring.services import reports as report_service
 from portal import services as portal_services
 from portal.models import AccountUnlock, Invitation, Role
@@ -40,6 +49,7 @@ from tests.factories import (
     TransparencyAttachmentFactory,
     TransparencyRequestFactory,
 )
+from tests.files import image_bytes
 
 ROLES = ["anonymous", "outsider", "member", "other_member", "reviewer", "other_reviewer", "moderator"]
 LOGIN = "302 /es/accounts/login/?next="
@@ -168,7 +178,11 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "monitoring:report_version": [
         Case("/es/reports/{report_slug}/v1/", EVERYONE, "published"),
-        Case("/es/reports/{report_slug}/v2/", NOBODY, "embargoed: public pages read only visible versions"),
+        Case(
+            "/es/reports/{report_slug}/v2/",
+            expect("404", reviewer="200", moderator="200"),
+            "embargoed: only its authors and moderators, marked not public (issue 17)",
+        ),
         Case("/es/reports/{draft_report_slug}/v1/", NOBODY, "never published"),
     ],
     "monitoring:report_download": [
@@ -176,7 +190,17 @@ MATRIX: dict[str, list[Case]] = {
         Case("/es/reports/{report_slug}/v1/download.json", EVERYONE, "published"),
         Case("/es/reports/{report_slug}/v1/download.pdf", EVERYONE, "published (generated once, then stored)"),
         Case("/es/reports/{report_slug}/v1/download.xml", NOBODY, "unknown format"),
-        Case("/es/reports/{report_slug}/v2/download.json", NOBODY, "embargoed"),
+        Case(
+            "/es/reports/{report_slug}/v2/download.json",
+            expect("404", reviewer="200", moderator="200"),
+            "embargoed: its authors and moderators",
+        ),
+    ],
+    "monitoring:report_compare": [
+        Case("/es/reports/{report_slug}/compare/v1...v2/", NOBODY, "v2 is embargoed: only public versions compare"),
+    ],
+    "monitoring:report_preview_link": [
+        Case("/es/reports/preview/not-a-real-token/", NOBODY, "unknown, expired, revoked or tampered token"),
     ],
     "monitoring:transparency_public": [Case("/es/transparency/", EVERYONE, "public requests' statistics")],
     "monitoring:transparency_public_detail": [
@@ -242,10 +266,21 @@ MATRIX: dict[str, list[Case]] = {
         Case("/es/workspace/evidence/{approved_public}/withdraw/", POST_ONLY, "POST only")
     ],
     "monitoring:attachment_remove": [Case("/es/files/{draft_file}/remove/", POST_ONLY, "POST only")],
+    "monitoring:preview_image": [
+        Case("/es/previews/{approved_public_preview}/", EVERYONE, "preview of a file of approved public evidence"),
+        Case("/es/previews/{approved_reviewers_preview}/", READ_REVIEWERS, "as its evidence"),
+        Case("/es/previews/{draft_preview}/", READ_OWN_ONLY, "as its evidence"),
+    ],
+    "monitoring:evidence_comment": [Case("/es/evidence/{submitted}/comments/", POST_ONLY, "POST only")],
     # ----------------------------------------------------------------------------------- moderation
     "monitoring:moderation_queue": [Case("/es/moderation/", MODERATORS, "moderators only")],
     "monitoring:audit_log": [Case("/es/moderation/audit/", MODERATORS, "moderators only")],
+    "monitoring:audit_log_csv": [Case("/es/moderation/audit/export.csv", MODERATORS, "moderators only")],
     "monitoring:moderation_bulk": [Case("/es/moderation/bulk/", POST_ONLY, "POST only")],
+    "monitoring:moderation_note": [Case("/es/moderation/{submitted}/notes/", POST_ONLY, "POST only")],
+    "monitoring:moderation_claim": [Case("/es/moderation/{submitted}/claim/", POST_ONLY, "POST only")],
+    "monitoring:moderation_release": [Case("/es/moderation/{submitted}/release/", POST_ONLY, "POST only")],
+    "monitoring:moderation_duplicate": [Case("/es/moderation/{submitted}/duplicate/", POST_ONLY, "POST only")],
     "monitoring:moderation_item": [
         Case("/es/moderation/{submitted}/", MODERATORS, "ever submitted"),
         Case("/es/moderation/{approved_confidential}/", MODERATORS, "ever submitted"),
@@ -275,6 +310,29 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "monitoring:report_publication_approve": [
         Case("/es/workspace/reports/{report}/publication/approve/", POST_ONLY, "POST only")
+    ],
+    # An embargoed version's page (issue 17): its authors only; each verb POST only.
+    "monitoring:report_embargo": [
+        Case("/es/workspace/reports/{report}/v2/embargo/", INTERSECTA_REVIEWER, "authoring reviewers"),
+    ],
+    "monitoring:report_embargo_request": [
+        Case("/es/workspace/reports/{report}/v2/embargo/request/", POST_ONLY, "POST only")
+    ],
+    "monitoring:report_embargo_approve": [
+        Case("/es/workspace/reports/{report}/v2/embargo/approve/", POST_ONLY, "POST only")
+    ],
+    "monitoring:report_embargo_cancel": [
+        Case("/es/workspace/reports/{report}/v2/embargo/cancel/", POST_ONLY, "POST only")
+    ],
+    "monitoring:report_preview_link_create": [
+        Case("/es/workspace/reports/{report}/v2/previews/new/", POST_ONLY, "POST only")
+    ],
+    "monitoring:report_preview_link_revoke": [
+        Case(
+            "/es/workspace/reports/{report}/v2/previews/00000000-0000-0000-0000-000000000000/revoke/",
+            POST_ONLY,
+            "POST only",
+        )
     ],
     # Co-authorship by consent: the invited organisation's reviewers reach its consent page, and nothing else.
     "monitoring:report_coauthorship": [
@@ -367,6 +425,43 @@ MATRIX: dict[str, list[Case]] = {
         Case("/es/accounts/unlock/{used_unlock_token}/", expect("410"), "used or expired: gone, for everyone"),
         Case("/es/accounts/unlock/not-a-real-token/", NOBODY, "unknown token"),
     ],
+    # ----------------------------------------------------------------------------------- organisations and people
+    "portal:invitation_confirm": [
+        Case("/es/accounts/invitations/{moderator_invitation}/", MODERATORS, "moderators confirm moderator invitations")
+    ],
+    "portal:invitation_confirm_post": [
+        Case("/es/accounts/invitations/{moderator_invitation}/confirm/", POST_ONLY, "POST only")
+    ],
+    "portal:invitation_cancel": [
+        Case("/es/accounts/invitations/{moderator_invitation}/cancel/", POST_ONLY, "POST only")
+    ],
+    "portal:my_organisations": [Case("/es/accounts/organisations/", ANY_ACCOUNT, "own memberships")],
+    "portal:organisation_leave": [
+        Case("/es/accounts/organisations/intersecta/leave/", INTERSECTA, "its own people (confirmation page)")
+    ],
+    "portal:people_list": [Case("/es/manage/people/", MODERATORS, "moderators only")],
+    "portal:person_detail": [Case("/es/manage/people/{member_uuid}/", MODERATORS, "moderators only")],
+    "portal:person_deactivate": [Case("/es/manage/people/{member_uuid}/deactivate/", POST_ONLY, "POST only")],
+    "portal:person_reactivate": [Case("/es/manage/people/{member_uuid}/reactivate/", POST_ONLY, "POST only")],
+    "portal:organisation_list": [Case("/es/manage/organisations/", MODERATORS, "moderators only")],
+    "portal:organisation_create": [Case("/es/manage/organisations/new/", MODERATORS, "moderators only")],
+    "portal:organisation_manage": [
+        Case("/es/manage/organisations/intersecta/", MODERATORS, "moderators only"),
+        Case("/es/manage/organisations/no-such-org/", expect("404", anonymous=LOGIN), "unknown slug"),
+    ],
+    "portal:organisation_edit": [Case("/es/manage/organisations/intersecta/edit/", MODERATORS, "moderators only")],
+    "portal:membership_role": [
+        Case("/es/manage/organisations/intersecta/people/{member_uuid}/role/", POST_ONLY, "POST only")
+    ],
+    "portal:membership_remove": [
+        Case("/es/manage/organisations/intersecta/people/{member_uuid}/remove/", POST_ONLY, "POST only")
+    ],
+    "monitoring:organisation_public_list": [Case("/es/organisations/", EVERYONE, "organisations with public work")],
+    "monitoring:organisation_public": [
+        Case("/es/organisations/intersecta/", EVERYONE, "has approved public evidence"),
+        Case("/es/organisations/data-civica/", NOBODY, "no public work yet: no public page"),
+    ],
+    "monitoring:organisation_logo": [Case("/es/organisations/intersecta/logo/", NOBODY, "no logo uploaded")],
 }
 
 # Statuses that break the promise, as they are today: (pattern, role) → the status observed. MATRIX keeps what the
@@ -427,6 +522,7 @@ def build_world(cast, mx_plan) -> dict[str, str]:
         "institution": "SRE",
         "pillar": Pillar.objects.filter(plan=mx_plan).order_by("position").values_list("code", flat=True)[0],
         "member_uidb64": urlsafe_base64_encode(force_bytes(cast.member.pk)),
+        "member_uuid": str(cast.member.uuid),
     }
 
     def evidence(name: str, status: str, visibility: str, with_file: bool = False) -> None:
@@ -454,6 +550,12 @@ def build_world(cast, mx_plan) -> dict[str, str]:
             attachment.file.save("informe.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
             attachment.save()
             world[f"{name}_file"] = str(attachment.uuid)
+            # Its inline preview (monitoring/previews.py), served to who may read the item.
+            preview = AttachmentPreview.objects.create(attachment=attachment, status="ready", page_count=1)
+            page = PreviewPage(preview=preview, number=1, content_type="image/png", width=1, height=1)
+            page.file.save("preview", ContentFile(image_bytes("PNG", (1, 1))), save=False)
+            page.save()
+            world[f"{name}_preview"] = str(page.uuid)
 
     evidence("draft", EvidenceStatus.DRAFT, Visibility.PUBLIC, with_file=True)
     evidence("submitted", EvidenceStatus.SUBMITTED, Visibility.CONFIDENTIAL)
@@ -529,6 +631,15 @@ def build_world(cast, mx_plan) -> dict[str, str]:
         return token
 
     world["invitation_token"] = invite("new-member@intersecta.test")
+    moderator_invitation, _token = portal_services.create_invitation(
+        email="new-moderator@observatorio.test",
+        organisation=None,
+        role="moderator",
+        language="es",
+        actor=cast.moderator,
+        accept_url_for=lambda token: token,
+    )
+    world["moderator_invitation"] = str(moderator_invitation.uuid)
     world["expired_token"] = invite("late@intersecta.test")
     Invitation.objects.filter(email="late@intersecta.test").update(expires_at=now - dt.timedelta(days=1))
     for name, used_at in (("unlock_token", None), ("used_unlock_token", now)):

@@ -235,8 +235,12 @@ class ReportSerializer(serializers.ModelSerializer):
 
 class ReportVersionSerializer(serializers.ModelSerializer):
     report = serializers.CharField(source="report.slug")
+    predecessor = serializers.SerializerMethodField(help_text="The number of the version this one follows, or null.")
     snapshot = serializers.JSONField(help_text="The frozen content of the version; see docs/report-json.md.")
 
     class Meta:
         model = ReportVersion
-        fields = ["report", "number", "published_at", "change_note", "content_sha256", "snapshot"]
+        fields = ["report", "number", "predecessor", "published_at", "change_note", "content_sha256", "snapshot"]
+
+    def get_predecessor(self, version: ReportVersion) -> int | None:
+        return version.number - 1 if version.number > 1 else None  # numbers are consecutive and never deleted

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -26,6 +27,7 @@ from monitoring.api.serializers import (
 from monitoring.forms.filters import PublicEvidenceFilterForm
 from monitoring.models import Evidence, Indicator, Institution, Plan, Region, Report, ReportVersion
 from monitoring.querysets import plan_tree
+from monitoring.tombstones import get_tombstone
 
 
 class ReadOnly(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -126,6 +128,14 @@ class EvidenceViewSet(ReadOnly):
     lookup_field = "uuid"
     pagination_class = EvidenceCursorPagination
     search_query = ""
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """An item withdrawn after a published version cited it answers 410 Gone with its tombstone record
+        (monitoring/tombstones.py); anything else that is not public, 404."""
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            return Response(get_tombstone(kwargs["uuid"]).as_record(), status=410)
 
     def get_queryset(self) -> QuerySet[Evidence]:
         if self.action == "retrieve":

@@ -1,6 +1,6 @@
-"""Every filter bar: the public evidence list (page, API and CSV), members' evidence, the moderation queue and the
-audit log. Each form's ``apply(queryset)`` only narrows the queryset it is given; unknown or malformed values are
-ignored (or match nothing), never an error page.
+"""Every filter bar: the public evidence list (page, API and CSV), members' evidence and the moderation queue (the
+audit log's: monitoring/forms/audit.py). Each form's ``apply(queryset)`` only narrows the queryset it is given;
+unknown or malformed values are ignored (or match nothing), never an error page.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from monitoring.models import (
     Region,
     Visibility,
 )
-from portal.models import AuditEvent, Organisation
-from portal.widgets import DateInput
+from portal.models import Organisation
 
 MAX_CODE = 40
 AGE_CHOICES = [
@@ -218,45 +217,3 @@ class QueueFilterForm(CompactFilters, forms.Form):
             if data["age"]:
                 queryset = queryset.filter(submitted_at__lte=timezone.now() - dt.timedelta(days=int(data["age"])))
         return queryset.filter(status=self.shown_status)
-
-
-class AuditFilterForm(CompactFilters, forms.Form):
-    """Filters of the site-wide audit log."""
-
-    action = forms.CharField(label=gettext_lazy("Action contains"), required=False, max_length=100)
-    actor = forms.CharField(label=gettext_lazy("Person (e-mail)"), required=False, max_length=254)
-    object_type = forms.ChoiceField(
-        label=gettext_lazy("Object"),
-        required=False,
-        choices=[
-            ("", gettext_lazy("All")),
-            ("monitoring.evidence", gettext_lazy("Evidence")),
-            ("monitoring.indicator", gettext_lazy("Indicators")),
-            ("monitoring.plan", gettext_lazy("Plans")),
-            ("portal.invitation", gettext_lazy("Invitations")),
-            ("portal.user", gettext_lazy("People")),
-        ],
-    )
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.style_fields()
-
-    def apply(self, queryset: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
-        """Events narrowed by the valid filters (all of them when a value is invalid)."""
-        if not self.is_valid():
-            return queryset
-        data = self.cleaned_data
-        if data["action"]:
-            queryset = queryset.filter(action__icontains=data["action"].strip())
-        if data["actor"]:
-            queryset = queryset.filter(actor__email__iexact=data["actor"].strip())
-        if data["object_type"]:
-            queryset = queryset.filter(object_type=data["object_type"])
-        if data["since"]:
-            queryset = queryset.filter(created_at__date__gte=data["since"])
-        if data["until"]:
-            queryset = queryset.filter(created_at__date__lte=data["until"])
-        return queryset

@@ -1,4 +1,5 @@
-"""Moderators' forms: approving the items ticked in the queue, then returning to the same filters."""
+"""Moderators' forms: approving the items ticked in the queue (then returning to the same filters), messages on an
+item's thread and internal notes, marking an item as a duplicate."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy
 
 from monitoring.forms.filters import QueueFilterForm
+from monitoring.models import MAX_COMMENT, CommentKind, TextFormat
+from monitoring.services.moderation import MAX_REASON
+from portal.fields import TextField
 
 
 class UUIDListField(forms.Field):
@@ -53,3 +58,80 @@ class BulkApprovalForm(forms.Form):
             if key not in QueueFilterForm.base_fields:
                 del kept[key]
         return kept.urlencode()
+
+
+class CommentForm(forms.Form):
+    """A message on an item's thread (members and moderators), or a moderator's internal note."""
+
+    text = TextField(
+        label=gettext_lazy("Message"),
+        max_length=MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_COMMENT}),
+        help_text=gettext_lazy("Plain text, or Markdown if you choose it below (at most 10,000 characters)."),
+        error_messages={"required": gettext_lazy("Write a message first.")},
+    )
+    # Not required: a message sent without them is plain text and a message (what the form preselects).
+    text_format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=TextFormat.choices,
+        initial=TextFormat.PLAIN,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of message"), choices=CommentKind.choices, initial="message", required=False
+    )
+
+    def __init__(self, *args: Any, internal: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "note" if internal else "comment")
+        super().__init__(*args, **kwargs)
+        self.internal = internal
+        if internal:
+            del self.fields["kind"]
+            self.fields["text"].label = gettext_lazy("Internal note")
+            self.fields["text"].help_text = gettext_lazy(
+                "Only moderators ever read internal notes: never the organisation, never an export."
+            )
+
+    def clean_text(self) -> str:
+        text = (self.cleaned_data.get("text") or "").strip()
+        if not text:
+            raise forms.ValidationError(gettext_lazy("Write a message first."))
+        return text
+
+    def clean_text_format(self) -> str:
+        return self.cleaned_data.get("text_format") or TextFormat.PLAIN
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or CommentKind.MESSAGE
+
+
+class DuplicateForm(forms.Form):
+    """Marking an item as a duplicate of one of its possible duplicates, with the reason its organisation reads."""
+
+    original = forms.ChoiceField(
+        label=gettext_lazy("Duplicate of"),
+        error_messages={
+            "required": gettext_lazy("Choose the item this one repeats."),
+            "invalid_choice": gettext_lazy("Choose the item this one repeats, from the list."),
+        },
+    )
+    reason = TextField(
+        label=gettext_lazy("Reason (the submitter reads it)"),
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_REASON}),
+        error_messages={"required": gettext_lazy("Give a reason: the submitter will read it.")},
+    )
+    confirm_claim = forms.BooleanField(label=gettext_lazy("Decide anyway"), required=False)
+
+    def __init__(self, *args: Any, candidates: list[tuple[str, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "duplicate")
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["original"]
+        field.choices = [("", gettext_lazy("Choose an item…")), *candidates]
+
+    def clean_reason(self) -> str:
+        reason = (self.cleaned_data.get("reason") or "").strip()
+        if not reason:
+            raise forms.ValidationError(gettext_lazy("Give a reason: the submitter will read it."))
+        return reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -124,7 +125,12 @@ class Assessment(models.Model):
 
 
 class ReportVersion(models.Model):
-    """An immutable, published snapshot of a report. Never updated; corrections publish a new number."""
+    """An immutable, published snapshot of a report. Never updated; corrections publish a new number.
+
+    The one exception is ``public_from`` while the version is still embargoed: two reviewers may move or lift the
+    embargo (``EmbargoChange``). The snapshot keeps the embargo it was published with; the JSON download carries
+    the current one beside it (``monitoring.exports.report.version_json``).
+    """
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
@@ -225,3 +231,115 @@ class CoAuthorship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} · {self.organisation} ({self.status})"
+
+
+class ReportVersionCitation(models.Model):
+    """One evidence item cited by a published version, copied from the snapshot at publication.
+
+    An index, like ``ReportVersionIndicator``: it answers "which published versions cite this item?" (the tombstone
+    of a withdrawn item) with one indexed query, on every database, without reading snapshots.
+    """
+
+    version = models.ForeignKey(ReportVersion, on_delete=models.CASCADE, related_name="citation_rows")
+    evidence_uuid = models.UUIDField(db_index=True)
+
+    class Meta:
+        verbose_name = _("published citation")
+        verbose_name_plural = _("published citations")
+        constraints = [models.UniqueConstraint(fields=["version", "evidence_uuid"], name="version_citation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.version} cites {self.evidence_uuid}"
+
+
+class EmbargoChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting a second reviewer")
+    APPROVED = "approved", _("Approved")
+    CANCELLED = "cancelled", _("Withdrawn")
+
+
+class EmbargoChange(models.Model):
+    """A request to move or lift the embargo of a published version, approved by a second reviewer.
+
+    ``public_from`` is the new end of the embargo; None lifts it (the version becomes public on approval).
+    """
+
+    version = models.ForeignKey(ReportVersion, on_delete=models.CASCADE, related_name="embargo_changes")
+    status = models.CharField(
+        _("status"), max_length=20, choices=EmbargoChangeStatus.choices, default=EmbargoChangeStatus.PENDING
+    )
+    public_from = models.DateTimeField(_("new embargo end"), null=True, blank=True)
+    previous_public_from = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("reason"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("embargo change")
+        verbose_name_plural = _("embargo changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=EmbargoChangeStatus.values), name="embargo_change_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["version"], condition=Q(status="pending"), name="embargo_change_one_pending"
+            ),
+            models.CheckConstraint(
+                # Whoever approved is not whoever asked (a pending or withdrawn change may be decided by either).
+                condition=Q(status__in=[EmbargoChangeStatus.PENDING, EmbargoChangeStatus.CANCELLED])
+                | ~Q(decided_by=models.F("requested_by")),
+                name="embargo_change_two_people",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} embargo → {self.public_from or 'lifted'} ({self.status})"
+
+    @property
+    def lifts(self) -> bool:
+        return self.public_from is None
+
+
+# A preview link lives at most this long: long enough for a press embargo, short enough that a forwarded link dies.
+PREVIEW_MAX_DAYS = 30
+
+
+class EmbargoPreviewLink(models.Model):
+    """A private, read-only link to an embargoed version, for a journalist under embargo.
+
+    Only a keyed hash of its token is stored (``monitoring.services.reports.preview_token_hash``): the link cannot
+    be rebuilt from the database. It works until it expires, is revoked, or the embargo passes (then it sends the
+    reader to the public permalink).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    version = models.ForeignKey(ReportVersion, on_delete=models.CASCADE, related_name="preview_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(_("for whom"), max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("embargo preview link")
+        verbose_name_plural = _("embargo preview links")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="preview_link_expires_later"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} preview for {self.label}"
+
+    def is_active(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now

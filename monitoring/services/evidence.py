@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring import attachments, notifications, search
+from monitoring import attachments, notifications, previews, search
 from monitoring.files import CheckedFile
 from monitoring.models import (
     EDITABLE_STATUSES,
@@ -25,6 +25,7 @@ from monitoring.models import (
     EvidenceAttachment,
     EvidenceStatus,
     ModerationEntry,
+    PreviewPage,
     transition_allowed,
 )
 from portal import audit
@@ -226,6 +227,7 @@ def _submit_locked(evidence: Evidence, actor: User, note: str = "") -> None:
         reason=note,
     )
     ModerationEntry.objects.create(evidence=evidence, author=actor, kind=EntryKind.SUBMITTED, text=note.strip())
+    previews.request_previews(evidence)  # the moderation page's inline previews, rendered in the worker on commit
     notifications.evidence_submitted(evidence, actor)
 
 
@@ -279,6 +281,10 @@ def remove_attachment(*, attachment: EvidenceAttachment, actor: User) -> None:
         if evidence.status not in EDITABLE_STATUSES:
             raise EvidenceError(_("Files of submitted evidence cannot be removed."))
         name = str(attachment.file.name)
+        # Its inline previews (monitoring/previews.py) go with it: rows by cascade, stored images after commit.
+        preview_names = [
+            str(n) for n in PreviewPage.objects.filter(preview__attachment=attachment).values_list("file", flat=True)
+        ]
         audit.record(
             action="monitoring.evidence.attachment_removed",
             obj=evidence,
@@ -288,4 +294,4 @@ def remove_attachment(*, attachment: EvidenceAttachment, actor: User) -> None:
         attachment.delete()
         evidence.version += 1
         evidence.save(update_fields=["version", "updated_at"])
-        transaction.on_commit(lambda: _discard([name]))
+        transaction.on_commit(lambda: _discard([name, *preview_names]))

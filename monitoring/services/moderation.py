@@ -47,6 +47,8 @@ DECISIONS = {
         EvidenceStatus.CHANGES_REQUESTED, EntryKind.CHANGES_REQUESTED, "monitoring.evidence.changes_requested", True
     ),
     "withdraw": Decision(EvidenceStatus.WITHDRAWN, EntryKind.WITHDRAWN, "monitoring.evidence.withdrawn", True),
+    # Marked as a duplicate of another item: a rejection with its reason (services/conversations.py mark_duplicate).
+    "duplicate": Decision(EvidenceStatus.REJECTED, EntryKind.REJECTED, "monitoring.evidence.marked_duplicate", True),
 }
 
 
@@ -139,6 +141,16 @@ def withdraw_evidence(*, evidence: Evidence, actor: User, reason: str, expected_
         raise EvidenceError(_("Only moderators or the organisation's members can withdraw this evidence."))
     return _decide(
         evidence=evidence, actor=actor, decision="withdraw", reason=reason, expected_version=expected_version
+    )
+
+
+def mark_duplicate_decision(
+    *, evidence: Evidence, actor: User, reason: str, expected_version: int | None = None
+) -> Evidence:
+    """Reject a submitted item as repeating another (services/conversations.py mark_duplicate records which)."""
+    _require_moderator(actor)
+    return _decide(
+        evidence=evidence, actor=actor, decision="duplicate", reason=reason, expected_version=expected_version
     )
 
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from monitoring import attachments, public_state, rules
+from monitoring import attachments, notifications, public_state, rules
 from monitoring.deadlines import load_calendar
 from monitoring.files import CheckedFile, spooled_copy
 from monitoring.models import (
@@ -167,6 +167,8 @@ def record_answer(
                 changes["files"] = [None, [checked.name for checked in files]]
             if not changes:  # saved again untouched: no new version, nothing to audit
                 return locked
+            if before["status"] != status:
+                notifications.transparency_answered(locked, actor)
             return _save(locked, actor, "monitoring.transparency.answered", changes)
     except BaseException:
         attachments.discard(stored)

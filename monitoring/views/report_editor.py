@@ -22,6 +22,7 @@ from monitoring.permissions import get_report_for_invited_reviewer, get_report_f
 from monitoring.presentation import citations, present
 from monitoring.services import reports as report_service
 from monitoring.snapshots import build_snapshot
+from monitoring.views.reports import embargo_words
 from portal.fields import plain_decimal
 from portal.http import CONFLICT, AuthenticatedHttpRequest, Refusal, expected_version, refusal
 from portal.models import Organisation
@@ -291,7 +292,14 @@ def publication_approve(request: AuthenticatedHttpRequest, uuid: str) -> HttpRes
     report = get_report_for_reviewer(request.user, uuid)
     with refusal(request) as refused:
         version = report_service.approve_publication(report=report, actor=request.user)
-        messages.success(request, _("Version %(number)s published.") % {"number": version.number})
+        if version.is_public:
+            messages.success(request, _("Version %(number)s published.") % {"number": version.number})
+        else:  # nobody but its authors can read it yet: say when everyone can
+            messages.success(
+                request,
+                _("Version %(number)s scheduled for %(when)s (Mexico City time).")
+                % {"number": version.number, "when": embargo_words(version.public_from)},
+            )
         return redirect("monitoring:report_edit", uuid=report.uuid)
     return _refused(request, report, refused)
 

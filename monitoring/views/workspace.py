@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,19 +19,21 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from monitoring import attachments
-from monitoring.audit_labels import label_for
+from monitoring import attachments, duplicates
+from monitoring.audit_labels import label_for, reason_for
 from monitoring.forms.evidence import EvidenceForm, initial_from
 from monitoring.forms.filters import EvidenceFilterForm
-from monitoring.models import Evidence, Indicator, ModerationEntry, Plan
+from monitoring.forms.moderation import CommentForm
+from monitoring.models import DuplicateMark, Evidence, Indicator, ModerationEntry, Plan
 from monitoring.permissions import (
+    can_converse,
     can_see_custody,
     get_attachment_for_user,
     get_evidence_for_member,
     get_evidence_for_user,
 )
+from monitoring.services import conversations, moderation
 from monitoring.services import evidence as evidence_service
-from monitoring.services import moderation
 from portal.http import CONFLICT, AuthenticatedHttpRequest, Refusal, expected_version, refusal
 from portal.links import kept_params, query_params
 from portal.models import AuditEvent
@@ -124,6 +126,7 @@ def evidence_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                     request,
                     _("Submitted for review. A moderator will check it.") if form.submitting else _("Draft saved."),
                 )
+                _warn_duplicates(request, evidence)
                 return redirect(evidence.get_absolute_url())
             status = refused.status
         except SAVE_ERRORS:
@@ -156,6 +159,7 @@ def evidence_edit(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
                     note=form.cleaned_data.get("note", ""),
                 )
                 messages.success(request, _("Submitted for review.") if form.submitting else _("Changes saved."))
+                _warn_duplicates(request, evidence)
                 return redirect(evidence.get_absolute_url())
             status = refused.status
         except SAVE_ERRORS:
@@ -164,6 +168,7 @@ def evidence_edit(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
             form.save_failed = True
     stale = status == CONFLICT
     context: dict[str, Any] = {"form": form, "evidence": evidence, "plan": evidence.plan, "stale": stale}
+    context["duplicates"] = duplicates.duplicates_of(evidence, request.user)
     if stale:
         evidence.refresh_from_db()
         context["current"] = evidence  # what the other person saved, beside what this one typed
@@ -173,11 +178,28 @@ def evidence_edit(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
 # Not never_cache: an anonymous reader's page of public evidence is public (the public page cache keeps it); every
 # response to someone logged in is marked private, no-store by AccountSecurityMiddleware.
 @require_safe
-def evidence_detail(request: HttpRequest, uuid: str) -> HttpResponse:
-    return _detail_page(request, get_evidence_for_user(request.user, uuid))
+def evidence_detail(request: HttpRequest, uuid: str) -> HttpResponseBase:
+    try:
+        evidence = get_evidence_for_user(request.user, uuid)
+    except Http404:
+        from monitoring.views.reports import evidence_tombstone  # a withdrawn item that a published version cites
+
+        return evidence_tombstone(request, uuid)
+    return _detail_page(request, evidence)
 
 
-def _detail_page(request: HttpRequest, evidence: Evidence, status: int = 200) -> HttpResponse:
+def _warn_duplicates(request: HttpRequest, evidence: Evidence) -> None:
+    """Tell the member, once saved, that the item may repeat one already logged (her organisation's or public)."""
+    found = duplicates.duplicates_of(evidence, request.user)
+    if found:
+        messages.warning(
+            request,
+            _("This item may repeat %(count)s item(s) already logged for this plan: see “Possible duplicates”.")
+            % {"count": len(found)},
+        )
+
+
+def _detail_page(request: HttpRequest, evidence: Evidence, status: int = 200, **extra: Any) -> HttpResponse:
     if status == CONFLICT:
         evidence.refresh_from_db()  # someone changed it: show it as it is now
     custody = can_see_custody(request.user, evidence)
@@ -190,11 +212,28 @@ def _detail_page(request: HttpRequest, evidence: Evidence, status: int = 200) ->
         )
         for event in history:
             event.label = label_for(event.action)  # type: ignore[attr-defined]
+            event.reason = reason_for(event.reason)
     is_member = organisations_of(request.user).filter(pk=evidence.organisation_id).exists()
+    converse = can_converse(request.user, evidence)
+    context: dict[str, Any] = {}
+    if converse:  # the thread, between the organisation and the moderators (never the internal notes)
+        context["thread"] = conversations.thread(evidence)
+        context["comment_form"] = CommentForm()
+        context["can_post"] = evidence.was_submitted
+    if is_member:
+        context["duplicates"] = duplicates.duplicates_of(evidence, request.user)
+        mark = DuplicateMark.objects.filter(evidence=evidence).select_related("duplicate_of").first()
+        if mark is not None:
+            readable = Evidence.objects.visible_to(request.user).filter(pk=mark.duplicate_of_id).exists()
+            context["duplicate_mark"] = mark
+            context["duplicate_readable"] = readable
+    context.update(extra)
     return render(
         request,
         "monitoring/evidence_detail.html",
         {
+            **context,
+            "converse": converse,
             "evidence": evidence,
             "indicators": evidence.indicators.select_related("plan").order_by("position"),
             "attachments": evidence.attachments.order_by("created_at"),

@@ -13,9 +13,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import notifications
 from portal.mail import queue_message
-from portal.models import Organisation, Role, User
-from portal.permissions import is_moderator
+from portal.models import Frequency, InvitationRole, Organisation, User
+from portal.permissions import is_moderator, is_reviewer
 
 
 def _helper() -> FormHelper:
@@ -94,30 +95,74 @@ class ChangePasswordForm(PasswordChangeForm):
 
 
 class ProfileForm(forms.ModelForm):
+    """Name, language and, per kind of notification the person can receive, how to hear about it by e-mail."""
+
     class Meta:
         model = User
-        fields = ["full_name", "preferred_language", "notification_frequency"]
+        fields = ["full_name", "preferred_language"]
         help_texts = {"preferred_language": gettext_lazy("Used for the site and the e-mails we send you.")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["full_name"].label = _("Full name")
         self.fields["preferred_language"].label = _("Language")
-        if not is_moderator(self.instance):
-            del self.fields["notification_frequency"]
+        self.notification_fields: dict[str, _PreferenceField] = notification_preference_fields(self.instance)
+        self.fields.update(self.notification_fields)
         self.helper = _helper()
 
     def clean_full_name(self) -> str:
         return str(self.cleaned_data["full_name"]).strip()
 
+    def notification_preferences(self) -> dict[str, str]:
+        """Kind → chosen frequency, from the cleaned data (a field left out of the POST keeps its current value)."""
+        return {
+            self.notification_fields[name].kind: self.cleaned_data[name]
+            for name in self.notification_fields
+            if self.cleaned_data.get(name)
+        }
+
+
+class _PreferenceField(forms.ChoiceField):
+    kind = ""
+
+
+def notification_preference_fields(user: User) -> dict[str, _PreferenceField]:
+    """One choice per kind of notification this person can receive (by role), filled with her current choice."""
+    roles = set()
+    if is_moderator(user):
+        roles.add("moderator")
+    if user.pk and user.memberships.exists():
+        roles.add("member")
+    if is_reviewer(user):
+        roles.add("reviewer")
+    current = notifications.preferences_of(user) if user.pk else {}
+    fields: dict[str, _PreferenceField] = {}
+    for code, kind in notifications.KINDS.items():
+        if not roles.intersection(kind.audience):
+            continue
+        field = _PreferenceField(
+            label=str(kind.label), choices=Frequency.choices, initial=current.get(code, kind.default), required=False
+        )
+        field.kind = code
+        fields["notify_" + code.replace(".", "_")] = field
+    return fields
+
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail address of the person to invite"), max_length=254)
-    organisation = forms.ModelChoiceField(label=gettext_lazy("Organisation"), queryset=Organisation.objects.all())
     role = forms.ChoiceField(
         label=gettext_lazy("Role"),
-        choices=Role.choices,
-        help_text=gettext_lazy("Members log evidence. Reviewers also write and publish shadow reports."),
+        choices=InvitationRole.choices,
+        help_text=gettext_lazy(
+            "Members log evidence. Reviewers also write and publish shadow reports. Moderators run the site: "
+            "a moderator invitation is sent only after a second moderator confirms it."
+        ),
+    )
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Organisation"),
+        queryset=Organisation.objects.all(),
+        required=False,
+        help_text=gettext_lazy("Required for members and reviewers; leave empty for a moderator."),
     )
     language = forms.ChoiceField(label=gettext_lazy("Language of the invitation e-mail"), choices=settings.LANGUAGES)
 
@@ -127,6 +172,16 @@ class InvitationForm(forms.Form):
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip().lower()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        role = data.get("role")
+        if role == InvitationRole.MODERATOR:
+            if data.get("organisation") is not None:
+                self.add_error("organisation", _("Moderators do not belong to an organisation: leave it empty."))
+        elif role and data.get("organisation") is None:
+            self.add_error("organisation", _("Choose the organisation the person will join."))
+        return data
 
 
 class AcceptInvitationForm(forms.Form):

@@ -277,17 +277,26 @@ def test_accepting_with_two_different_passwords_keeps_the_name_and_says_they_dif
 
 # --------------------------------------------------------------------------- profile
 
+# A moderator's e-mail preferences (portal.notifications.KINDS): one changed, the others at their defaults
+# (tests/browser/test_roundtrip_notifications.py changes them all).
+MODERATOR_PREFERENCES = {
+    "notify_evidence_submitted": "daily",
+    "notify_evidence_commented": "immediate",
+    "notify_mail_delivery_failed": "daily",
+    "notify_organisation_invitation_to_confirm": "immediate",
+}
+
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_profile_reads_back_every_field_as_saved_and_an_untouched_save_changes_nothing(
     live_server, cast, page: Page, lang: str
 ):
-    user = cast.moderator  # moderators see every field, the notification frequency included
+    user = cast.moderator  # moderators see every field, their e-mail preferences included
     old_name = user.full_name
     User.objects.filter(pk=user.pk).update(preferred_language=other(lang))
     base = live_server.url
     url = f"{base}/{lang}/accounts/profile/"
-    values = {"full_name": NAME, "preferred_language": lang, "notification_frequency": "daily"}
+    values = {"full_name": NAME, "preferred_language": lang, **MODERATOR_PREFERENCES}
     log_in(page, base, user.email, lang)
     page.goto(url)
     assert set(form_values(page)) == set(values), "the test must fill every field of the profile"
@@ -298,12 +307,12 @@ def test_the_profile_reads_back_every_field_as_saved_and_an_untouched_save_chang
 
     round_trip(page, url, values, save)
     user.refresh_from_db()
-    assert (user.full_name, user.preferred_language, user.notification_frequency) == (NAME, lang, "daily")
+    assert (user.full_name, user.preferred_language) == (NAME, lang)
     event = AuditEvent.objects.get(action="portal.user.profile_updated")
     assert event.changes == {
         "full_name": [old_name, NAME],
         "preferred_language": [other(lang), lang],
-        "notification_frequency": ["immediate", "daily"],
+        "notifications:evidence.submitted": ["immediate", "daily"],
     }
 
     with nothing_changes(user, exclude=("updated_at", "last_login")):
@@ -322,7 +331,7 @@ def test_a_name_too_long_for_the_profile_is_refused_and_the_other_choices_stay_a
     page.goto(f"{base}/{lang}/accounts/profile/")
     # The box stops typing at 200 characters; a pasted or scripted value can still be longer.
     page.locator("#id_full_name").evaluate("el => el.removeAttribute('maxlength')")
-    typed = {"full_name": "Ñ" * 201, "preferred_language": other(lang), "notification_frequency": "never"}
+    typed = {"full_name": "Ñ" * 201, "preferred_language": other(lang), "notify_evidence_submitted": "never"}
     with nothing_changes(user, exclude=("updated_at", "last_login")):
         fill_by_name(page, typed)
         page.get_by_role("button", name=TEXT[lang]["save"]).click()

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from monitoring.models import Assessment, Indicator, Institution, Report, ReportStatus
 from monitoring.services import reports as svc
+from monitoring.views.reports import embargo_words as embargo_message_words
 from portal.models import AuditEvent
 from tests.browser.roundtrip import (
     LANGUAGES,
@@ -50,6 +51,7 @@ SAYS = {
         "asked": "Publicación solicitada. Otra revisora debe aprobarla.",
         "approve": "Aprobar y publicar",
         "published": "Versión {number} publicada.",
+        "scheduled": "Versión {number} programada para el {when} (hora de la Ciudad de México).",
         "in_review": "Publicación solicitada",
         "embargoed": "Embargado hasta el {when}.",
         "version_embargoed": "embargada hasta el {when}",
@@ -72,6 +74,7 @@ SAYS = {
         "asked": "Publication requested. Another reviewer must approve it.",
         "approve": "Approve and publish",
         "published": "Version {number} published.",
+        "scheduled": "Version {number} scheduled for {when} (Mexico City time).",
         "in_review": "Publication requested",
         "embargoed": "Embargoed until {when}.",
         "version_embargoed": "embargoed until {when}",
@@ -406,7 +409,9 @@ def test_a_publication_with_an_embargo_and_a_change_note_is_approved_by_a_second
         second.goto(edit_url)
         expect(second.locator("main")).to_contain_text(says["in_review"])
         second.get_by_role("button", name=says["approve"]).click()
-        expect(messages(second)).to_contain_text(says["published"].format(number=1))
+        with translation.override(lang):  # embargoed: the message says when it becomes public (issue 17)
+            scheduled = says["scheduled"].format(number=1, when=embargo_message_words(embargo_at))
+        expect(messages(second)).to_contain_text(scheduled)
         versions = second.locator("section[aria-labelledby='publication-heading'] ul")
         expect(versions).to_contain_text(says["version_embargoed"].format(when=embargo_words(lang, embargo_at)))
         expect(versions).to_contain_text(note)

@@ -259,7 +259,7 @@ def test_reminders_are_sent_once_before_the_due_date_and_once_when_overdue(
     run(dt.date(2025, 3, 20))  # 8 working days left: nothing
     assert len(mail.outbox) == 0
     run(dt.date(2025, 3, 26))  # 4 working days left: reminder to both Intersecta members
-    assert (len(mail.outbox) == 2 and "Due soon" in mail.outbox[0].subject) or "Vence pronto" in mail.outbox[0].subject
+    assert len(mail.outbox) == 2 and ("Due soon" in mail.outbox[0].subject or "Vence pronto" in mail.outbox[0].subject)
     run(dt.date(2025, 3, 27))  # sent once
     assert len(mail.outbox) == 2
     run(dt.date(2025, 4, 2))  # overdue: one notice each

@@ -85,6 +85,8 @@ def pages(site) -> dict[str, str]:
         "open data": "/{lang}/data/",
         "transparency": "/{lang}/transparency/",
         "transparency request": f"/{{lang}}/transparency/requests/{site['request'].uuid}/",
+        "organisations": "/{lang}/organisations/",
+        "organisation": "/{lang}/organisations/intersecta/",
     }
 
 
@@ -110,6 +112,8 @@ def test_every_public_page_is_registered():
         "monitoring:data",
         "monitoring:transparency_public",
         "monitoring:transparency_public_detail",
+        "monitoring:organisation_public_list",
+        "monitoring:organisation_public",
     }
 
 
@@ -275,7 +279,13 @@ def test_approving_an_item_changes_at_once_exactly_the_pages_that_show_it(
         indicators=[site["i5"]],
     )
     search.refresh([item.pk])
-    showing = ["/es/", "/es/evidence/", "/en/evidence/?q=capacitadas", f"/es/plans/{PLAN}/indicators/I05/"]
+    showing = [
+        "/es/",
+        "/es/evidence/",
+        "/en/evidence/?q=capacitadas",
+        f"/es/plans/{PLAN}/indicators/I05/",
+        "/es/organisations/intersecta/",  # its most recent public items
+    ]
     not_showing = [
         f"/es/plans/{PLAN}/indicators/I13/",
         f"/es/plans/{PLAN}/",

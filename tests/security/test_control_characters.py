@@ -212,7 +212,7 @@ def test_a_nul_in_the_profile_form_is_a_validation_error(client, cast):
     client.force_login(cast.member)
     response = client.post(
         "/es/accounts/profile/",
-        {"full_name": "Ana\x00", "preferred_language": "\x00", "notification_frequency": "\x00"},
+        {"full_name": "Ana\x00", "preferred_language": "\x00", "notify_evidence_decided": "\x00"},
     )
     assert response.status_code == 200
     assert "Los caracteres nulos no están permitidos." in response.content.decode()

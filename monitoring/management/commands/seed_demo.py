@@ -116,7 +116,7 @@ class Command(BaseCommand):
         result = []
         for name, slug, website, short in ORGANISATIONS:
             org, _ = Organisation.objects.get_or_create(
-                slug=slug, defaults={"name": name, "website": website, "description": ""}
+                slug=slug, defaults={"name": name, "website": website, "description_es": ""}
             )
             member = self.user(f"miembro@{short}.demo", f"Integrante {name}")
             reviewer = self.user(f"revisora@{short}.demo", f"Revisora {name}")

@@ -1,4 +1,5 @@
-"""`manage.py send_moderation_digest`: the daily digest for moderators who chose it. Schedule it once a day."""
+"""`manage.py send_moderation_digest`: the daily notification digest (portal/notifications.py) for everyone who
+chose it for some kind of notification (moderators and new submissions among them). Schedule it once a day."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from monitoring.notifications import send_moderation_digests
 
 
 class Command(BaseCommand):
-    help = "Send each moderator who chose the daily digest the evidence submitted since her last digest."
+    help = "Send everyone who chose the daily digest one e-mail listing her unread notifications since the last one."
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Digests queued: {send_moderation_digests()}.")
