@@ -8,7 +8,7 @@ days (20, plus 10 when extended) is configurable because the law changes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from monitoring.models import Holiday, SuspensionPeriod
@@ -35,6 +35,23 @@ class Calendar:
             if self.is_working_day(current):
                 counted += 1
         return current
+
+    def counter(self, first: dt.date, last: dt.date) -> Callable[[dt.date, dt.date], int]:
+        """``working_days_between`` for many pairs of dates: one pass over ``first`` … ``last``, then each pair in
+        constant time (a running count of working days); pairs outside the span fall back to counting."""
+        span = max(0, (last - first).days + 1)
+        running = [0] * (span + 1)  # running[i]: working days among the first i days of the span
+        for i in range(span):
+            running[i + 1] = running[i] + self.is_working_day(first + dt.timedelta(days=i))
+
+        def between(start: dt.date, end: dt.date) -> int:
+            if end <= start:
+                return 0
+            if start < first or end > last:
+                return self.working_days_between(start, end)
+            return running[(end - first).days + 1] - running[(start - first).days + 1]
+
+        return between
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""

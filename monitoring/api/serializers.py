@@ -175,14 +175,29 @@ class AttachmentSerializer(serializers.Serializer):
         return request.build_absolute_uri(path) if request else path
 
 
+class RelatedCodesField(serializers.ListField):
+    """The codes of a many-to-many relation: from the list attach_related() set on a listed item, or from the
+    relation itself for a single item."""
+
+    def __init__(self, attribute: str, relation: str, **kwargs: Any) -> None:
+        self.attribute, self.relation = attribute, relation
+        super().__init__(child=serializers.CharField(), read_only=True, source="*", **kwargs)
+
+    def to_representation(self, evidence: Any) -> list[str]:
+        codes = getattr(evidence, self.attribute, None)
+        if codes is None:
+            codes = [related.code for related in getattr(evidence, self.relation).all()]
+        return list(codes)
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     """Public fields of approved public evidence. No status, visibility or submitter is exposed; the files are
     listed with their hashes (the public chain of custody)."""
 
     plan = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    indicators = serializers.SlugRelatedField(slug_field="code", read_only=True, many=True)
-    states = serializers.SlugRelatedField(source="regions", slug_field="code", read_only=True, many=True)
-    institutions = serializers.SlugRelatedField(slug_field="code", read_only=True, many=True)
+    indicators = RelatedCodesField("indicator_codes", "indicators")
+    states = RelatedCodesField("state_codes", "regions")
+    institutions = RelatedCodesField("institution_codes", "institutions")
     organisation = serializers.CharField(source="organisation.name")
     source_date = PartialDateSerializerField(
         source="source_date_iso",
@@ -203,7 +218,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, evidence: Evidence) -> list[dict[str, Any]]:
-        files = sorted(evidence.attachments.all(), key=lambda a: (a.created_at, a.pk))  # prefetched in lists
+        files = getattr(evidence, "public_files", None)  # set by attach_related() in lists
+        if files is None:
+            files = sorted(evidence.attachments.all(), key=lambda a: (a.created_at, a.pk))
         if not files:
             return []
         # One serializer for every item of a list (building its fields again for each item costs more than the rest).

@@ -25,7 +25,7 @@ from monitoring.api.serializers import (
     ReportVersionSerializer,
 )
 from monitoring.forms.filters import PublicEvidenceFilterForm
-from monitoring.models import Evidence, Indicator, Institution, Plan, Region, Report, ReportVersion
+from monitoring.models import Evidence, EvidenceAttachment, Indicator, Institution, Plan, Region, Report, ReportVersion
 from monitoring.querysets import plan_tree
 from monitoring.tombstones import get_tombstone
 
@@ -144,16 +144,41 @@ class EvidenceViewSet(ReadOnly):
         if form.is_bound and not form.is_valid():
             raise ValidationError(form.errors)
         self.search_query = form.query  # searched and ordered by the pagination (monitoring.search.listing())
-        return (
-            form.narrow(Evidence.objects.public().listing())
-            .select_related("plan", "organisation")
-            .prefetch_related(  # only the codes the serializer writes: no text, no timestamps to parse
-                Prefetch("indicators", queryset=Indicator.objects.only("pk", "code")),
-                Prefetch("regions", queryset=Region.objects.only("pk", "code")),
-                Prefetch("institutions", queryset=Institution.objects.only("pk", "code")),
-                "attachments",
-            )
+        # The related codes and files of a page are read after paginating, by attach_related() (no prefetch).
+        return form.narrow(Evidence.objects.public().listing()).select_related("plan", "organisation")
+
+    def paginate_queryset(self, queryset: QuerySet[Evidence]) -> list[Evidence] | None:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            attach_related(page)
+        return page
+
+
+def attach_related(items: list[Evidence]) -> None:
+    """The codes of each item's indicators, states and institutions and its files, in one query per relation.
+
+    Django's prefetch machinery builds a related manager and a model instance per row (most of a cold API page at
+    50 items); the serializer only writes codes, so rows of (item, code) are enough. Sets ``indicator_codes``,
+    ``state_codes``, ``institution_codes`` and ``public_files`` on each item, in the order the relations give.
+    """
+    by_pk = {e.pk: e for e in items}
+    for e in items:
+        e.indicator_codes, e.state_codes, e.institution_codes, e.public_files = [], [], [], []  # type: ignore[attr-defined]
+    relations = (
+        ("indicator_codes", Evidence.indicators.through, "indicator", Indicator),
+        ("state_codes", Evidence.regions.through, "region", Region),
+        ("institution_codes", Evidence.institutions.through, "institution", Institution),
+    )
+    for attribute, through, field, model in relations:
+        rows = (
+            through.objects.filter(evidence_id__in=by_pk)
+            .order_by(*[f"{field}__{o}" for o in model._meta.ordering or ["pk"]], "pk")
+            .values_list("evidence_id", f"{field}__code")
         )
+        for evidence_id, code in rows:
+            getattr(by_pk[evidence_id], attribute).append(code)
+    for attachment in EvidenceAttachment.objects.filter(evidence_id__in=by_pk).order_by("created_at", "pk"):
+        by_pk[attachment.evidence_id].public_files.append(attachment)  # type: ignore[attr-defined]
 
 
 class ReportViewSet(ReadOnly):

@@ -29,7 +29,7 @@ from monitoring.models.evidence import PublicIndicatorEvidence
 from monitoring.presentation import indicator_history, present, series_chart
 from monitoring.querysets import plan_tree
 from monitoring.search import highlight
-from monitoring.stats import institution_record
+from monitoring.stats import institution_record, record_rows
 from monitoring.views import downloads
 from portal.links import kept_params, query_params
 from portal.storage import serves_files
@@ -119,13 +119,9 @@ def indicator_detail(request: HttpRequest, plan_slug: str, code: str) -> HttpRes
         .order_by("-version__published_at", "-version__number")
     )
     history = indicator_history(rows, lang)
-    requests = list(
-        TransparencyRequest.objects.public()
-        .filter(indicators=indicator)
-        .select_related("institution")
-        .order_by("-filed_on")
-    )
-    transparency = institution_record(requests, timezone.localdate(), load_calendar())["total"] if requests else None
+    requests = TransparencyRequest.objects.public().filter(indicators=indicator)
+    rows = record_rows(requests)
+    transparency = institution_record(rows, timezone.localdate(), load_calendar())["total"] if rows else None
     # The newest 20 by period, through the indicator's denormalised public list and its index (never a sort of
     # every public item of the indicator); .public() again, so a row can only ever narrow what is shown.
     listed = PublicIndicatorEvidence.objects.filter(indicator=indicator)
@@ -148,7 +144,7 @@ def indicator_detail(request: HttpRequest, plan_slug: str, code: str) -> HttpRes
             "evidence_count": listed.count(),
             "replies": [h for h in history if h["reply_text"] or h["reply_requested_on"]],
             "transparency": transparency,
-            "requests": requests[:10],
+            "requests": requests.select_related("institution").order_by("-filed_on", "-pk")[:10],
         },
     )
 
@@ -295,10 +291,9 @@ def institution_detail(request: HttpRequest, code: str) -> HttpResponse:
         .order_by("plan", "position")
     )
     roles = PlanInstitution.objects.filter(institution=institution).select_related("plan")
-    public_requests = list(
-        TransparencyRequest.objects.public().filter(institution=institution).order_by("-filed_on", "-pk")
-    )
-    record = institution_record(public_requests, timezone.localdate(), load_calendar()) if public_requests else None
+    public_requests = TransparencyRequest.objects.public().filter(institution=institution)
+    rows = record_rows(public_requests)
+    record = institution_record(rows, timezone.localdate(), load_calendar()) if rows else None
     return render(
         request,
         "monitoring/institution_detail.html",
@@ -309,7 +304,7 @@ def institution_detail(request: HttpRequest, code: str) -> HttpResponse:
             "indicators": indicators,
             "roles": roles,
             "record": record,
-            "public_requests": public_requests[:20],
+            "public_requests": public_requests.order_by("-filed_on", "-pk")[:20],
         },
     )
 

@@ -44,6 +44,20 @@ def test_working_days_between_matches_adding():
         assert cal.working_days_between(start, cal.add_working_days(start, n)) == n
 
 
+def test_the_counter_for_many_pairs_agrees_with_counting_day_by_day():
+    """The transparency figures count working days for thousands of requests with Calendar.counter: one pass over
+    the span, then each pair in constant time. It must give exactly the day-by-day count, also across holidays,
+    suspensions, weekends, the span's own edges and pairs that fall outside it."""
+    calendar = Calendar(holidays=XMAS.holidays, suspensions=((D(2025, 1, 6), D(2025, 1, 10)),))
+    between = calendar.counter(D(2024, 12, 1), D(2025, 2, 28))
+    days = [D(2024, 11, 25) + dt.timedelta(days=n) for n in range(0, 105, 3)]  # starts and ends beyond the span
+    for start in days:
+        for end in days:
+            assert between(start, end) == calendar.working_days_between(start, end), (start, end)
+    assert between(D(2024, 12, 24), D(2025, 1, 13)) == 7  # 26, 27, 30, 31 Dec; 2, 3 and 13 Jan
+    assert between(D(2025, 2, 1), D(2025, 1, 1)) == 0
+
+
 def test_negative_days_are_refused():
     with pytest.raises(ValueError):
         NONE.add_working_days(D(2024, 1, 1), -1)
