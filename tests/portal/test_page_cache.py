@@ -114,6 +114,7 @@ def test_every_public_page_is_registered():
         "monitoring:transparency_public_detail",
         "monitoring:organisation_public_list",
         "monitoring:organisation_public",
+        "monitoring:report_compare",
     }
 
 
