@@ -168,7 +168,8 @@ def test_each_decision_reads_back_with_its_reason_exactly_as_typed_for_moderator
         (choice.action, cast.moderator, REASON, {"status": [before, choice.status]})
     ]
     mail = OutgoingMail.objects.get(to=cast.member.email)
-    assert REASON in mail.body
+    assert f"/evidence/{evidence.uuid}/" in mail.body, "the e-mail links to the item"
+    assert REASON not in mail.body, "the reason is read on the item page, never carried by e-mail"
 
     page.goto(item_url)
     assert entry_text(page, choice.kind).inner_text() == REASON
