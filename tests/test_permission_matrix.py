@@ -401,6 +401,12 @@ MATRIX: dict[str, list[Case]] = {
     "portal:password_reset_complete": [Case("/es/accounts/password/reset/done/", EVERYONE, "static page")],
     "portal:password_change": [Case("/es/accounts/password/change/", ANY_ACCOUNT, "own account")],
     "portal:profile": [Case("/es/accounts/profile/", ANY_ACCOUNT, "own account")],
+    "portal:inbox": [Case("/es/accounts/inbox/", ANY_ACCOUNT, "own notifications")],
+    "portal:inbox_open": [
+        Case("/es/accounts/inbox/999999999/", expect("404", anonymous=LOGIN), "someone else's or none: 404")
+    ],
+    "portal:inbox_read": [Case("/es/accounts/inbox/999999999/read/", POST_ONLY, "a POST verb")],
+    "portal:inbox_read_all": [Case("/es/accounts/inbox/read-all/", POST_ONLY, "a POST verb")],
     "portal:two_factor_setup": [Case("/es/accounts/two-factor/", ANY_ACCOUNT, "own account")],
     "portal:two_factor_verify": [
         Case(

@@ -28,7 +28,7 @@ SAYS = {
         "rescheduled": "Versión 1 reprogramada para el {when} (hora de la Ciudad de México).",
         "create": "Crear un enlace de vista previa",
         "revoke": "Revocar",
-        "not_public": "no es público",
+        "not_public": "no es pública",
         "nothing": "No se solicitó el cambio de embargo: consulta el motivo abajo.",
         "already": "El embargo ya termina en esa fecha: no hay nada que cambiar.",
     },
