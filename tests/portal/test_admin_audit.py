@@ -53,7 +53,10 @@ def test_organisation_memberships_and_people_changed_in_the_admin_are_audited(ad
     data = {
         "name": org.name,
         "slug": org.slug,
-        "description": "Nueva descripción",
+        "description_es": "Nueva descripción",
+        "description_en": "",
+        "acronym": "",
+        "version": str(org.version),
         "website": "",
         f"{prefix}-TOTAL_FORMS": str(len(members) + 1),
         f"{prefix}-INITIAL_FORMS": str(len(members)),
@@ -67,7 +70,7 @@ def test_organisation_memberships_and_people_changed_in_the_admin_are_audited(ad
     response = admin_client.post(f"/es/admin/portal/organisation/{org.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     [org_event] = _events("portal.organisation.admin_changed")
-    assert org_event.changes["description"][1] == "Nueva descripción"
+    assert org_event.changes["description_es"][1] == "Nueva descripción"
     if membership.role != Role.REVIEWER:
         [changed] = _events("portal.membership.admin_changed")
         assert changed.changes == {"role": [membership.role, Role.REVIEWER]}
