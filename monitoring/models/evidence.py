@@ -30,6 +30,54 @@ class EvidenceKind(models.TextChoices):
     INDEPENDENT_STUDY = "independent_study", _("Independent study")
 
 
+class Disaggregation(models.TextChoices):
+    SEX = "sex", _("Sex")
+    AGE = "age", _("Age")
+    STATE = "state", _("State")
+    INSTITUTION = "institution", _("Institution")
+
+
+class AnswerType(models.TextChoices):
+    """How an institution answered a transparency request (the categories of the Ley General de Transparencia)."""
+
+    FULL = "full", _("Information delivered in full")
+    PARTIAL = "partial", _("Information delivered in part")
+    NONEXISTENT = "nonexistent", _("Declared non-existent")
+    CLASSIFIED = "classified", _("Classified as reserved or confidential")
+    NOT_COMPETENT = "not_competent", _("Declared not competent")
+    OTHER = "other", _("Other answer")
+
+
+class BudgetStage(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    MODIFIED = "modified", _("Modified")
+    SPENT = "spent", _("Spent")
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class SourceReliability(models.TextChoices):
+    """How far the source can be trusted, whatever it says this time (docs/RELIABILITY.md)."""
+
+    RELIABLE = "reliable", _("Reliable")
+    USUALLY_RELIABLE = "usually_reliable", _("Usually reliable")
+    DOUBTFUL = "doubtful", _("Doubtful")
+    CANNOT_JUDGE = "cannot_judge", _("Cannot be judged")
+
+
+class InformationCredibility(models.TextChoices):
+    """How far this piece of information can be trusted (docs/RELIABILITY.md)."""
+
+    CONFIRMED = "confirmed", _("Confirmed")
+    PROBABLY_TRUE = "probably_true", _("Probably true")
+    POSSIBLY_TRUE = "possibly_true", _("Possibly true")
+    DOUBTFUL = "doubtful", _("Doubtful")
+
+
 class EvidenceLanguage(models.TextChoices):
     SPANISH = "es", _("Spanish")
     ENGLISH = "en", _("English")
@@ -56,6 +104,30 @@ PUBLIC_EVIDENCE_FIELDS = [
     "language",
     "organisation",
 ]
+
+# The fields each kind of evidence has besides the common ones, in the order forms, pages, the API and CSVs show
+# them. A field of another kind is hidden, not validated and saved empty (services/evidence.py clears it).
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    EvidenceKind.OFFICIAL_STATISTIC: ("series_name", "disaggregation", "producing_body"),
+    EvidenceKind.TRANSPARENCY_ANSWER: ("folio", "answering_institution", "answer_type", "transparency_request"),
+    EvidenceKind.OFFICIAL_DOCUMENT: ("issuing_body", "document_reference"),
+    EvidenceKind.BUDGET_DOCUMENT: (
+        "issuing_body",
+        "document_reference",
+        "amount",
+        "currency",
+        "fiscal_year",
+        "budget_programme",
+        "budget_stage",
+    ),
+    EvidenceKind.NEWS_REPORT: ("outlet", "author", "relays_source", "relayed_source"),
+    EvidenceKind.TESTIMONY: ("consent_recorded", "consent_date", "consent_recorded_by", "pseudonym", "risk_level"),
+    EvidenceKind.OWN_RESEARCH: ("method", "sample", "fieldwork_start", "fieldwork_end"),
+    EvidenceKind.INDEPENDENT_STUDY: (),
+}
+ALL_KIND_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(f for fields in KIND_FIELDS.values() for f in fields))
+# Fields of a testimony that identify or endanger a person: never public, whatever the item's visibility.
+PRIVATE_KIND_FIELDS = ("consent_recorded", "consent_date", "consent_recorded_by", "risk_level")
 
 EDITABLE_STATUSES = (EvidenceStatus.DRAFT, EvidenceStatus.CHANGES_REQUESTED)
 
@@ -158,6 +230,67 @@ class Evidence(TimestampedModel):
         on_delete=models.SET_NULL,
         related_name="evidence",
     )
+    # -- Fields of one kind only (KIND_FIELDS below says which); blank or null for every other kind -------------
+    # Official statistic (its value and unit are reported_value / value_unit above).
+    series_name = models.CharField(_("series or table"), max_length=300, blank=True)
+    disaggregation = models.JSONField(_("disaggregated by"), default=list, blank=True)
+    producing_body = models.CharField(_("producing body"), max_length=200, blank=True)
+    # Answer to a transparency request (the request itself, when it is in the portal: transparency_request above).
+    folio = models.CharField(_("folio"), max_length=40, blank=True)
+    answering_institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("answering institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answer_type = models.CharField(_("type of answer"), max_length=20, choices=AnswerType.choices, blank=True)
+    # Official or budget document.
+    issuing_body = models.CharField(_("issuing body"), max_length=200, blank=True)
+    document_reference = models.CharField(
+        _("document number or Official Gazette reference"), max_length=200, blank=True
+    )
+    # Budget document.
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"), null=True, blank=True)
+    budget_programme = models.CharField(_("budget programme key"), max_length=30, blank=True)
+    budget_stage = models.CharField(_("budget stage"), max_length=10, choices=BudgetStage.choices, blank=True)
+    # News report (its publication date is the source date above).
+    outlet = models.CharField(_("outlet"), max_length=200, blank=True)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    relays_source = models.BooleanField(_("relays another source"), default=False)
+    relayed_source = models.CharField(_("source relayed"), max_length=300, blank=True)
+    # Testimony.
+    consent_recorded = models.BooleanField(_("consent recorded"), default=False)
+    consent_date = models.DateField(_("date of consent"), null=True, blank=True)
+    consent_recorded_by = models.CharField(_("consent recorded by"), max_length=200, blank=True)
+    pseudonym = models.CharField(_("pseudonym"), max_length=100, blank=True)
+    risk_level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices, blank=True)
+    # Own research.
+    method = models.CharField(_("method"), max_length=300, blank=True)
+    sample = models.CharField(_("sample"), max_length=300, blank=True)
+    fieldwork_start = models.DateField(_("fieldwork from"), null=True, blank=True)
+    fieldwork_end = models.DateField(_("fieldwork to"), null=True, blank=True)
+
+    # -- Reliability (docs/RELIABILITY.md): set by the member, confirmed or changed by the moderator at approval --
+    source_reliability = models.CharField(
+        _("reliability of the source"), max_length=20, choices=SourceReliability.choices, blank=True
+    )
+    information_credibility = models.CharField(
+        _("credibility of the information"), max_length=20, choices=InformationCredibility.choices, blank=True
+    )
+    reliability_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reliability confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reliability_confirmed_at = models.DateTimeField(_("reliability confirmed at"), null=True, blank=True)
+
     # Search: a tsvector (Spanish and English stemming, accent-insensitive) on PostgreSQL, GIN-indexed by
     # migration 0006; and the same text lower-cased without accents, for the SQLite fallback.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -181,6 +314,33 @@ class Evidence(TimestampedModel):
             _choices("period_start_precision", Precision, "evidence_period_start_precision_valid"),
             _choices("period_end_precision", Precision, "evidence_period_end_precision_valid"),
             models.CheckConstraint(condition=Q(kind="") | Q(kind__in=EvidenceKind.values), name="evidence_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(answer_type="") | Q(answer_type__in=AnswerType.values), name="evidence_answer_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_stage="") | Q(budget_stage__in=BudgetStage.values),
+                name="evidence_budget_stage_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_level="") | Q(risk_level__in=RiskLevel.values), name="evidence_risk_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source_reliability="") | Q(source_reliability__in=SourceReliability.values),
+                name="evidence_source_reliability_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(information_credibility="") | Q(information_credibility__in=InformationCredibility.values),
+                name="evidence_information_credibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="evidence_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(fieldwork_start__isnull=True)
+                | Q(fieldwork_end__isnull=True)
+                | Q(fieldwork_end__gte=models.F("fieldwork_start")),
+                name="evidence_fieldwork_ordered",
+            ),
             models.CheckConstraint(
                 condition=Q(period_start__isnull=True)
                 | Q(period_end__isnull=True)

@@ -1,0 +1,8 @@
+# Placeholder in the chain of this change; filled by the work it names.
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("monitoring", "0023_source_archive")]
+
+    operations: list = []
