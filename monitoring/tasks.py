@@ -50,3 +50,7 @@ def send_embargo_endings() -> int:
     from monitoring.notifications import send_embargo_endings as run
 
     return run()
+
+
+# ISSUE18-ARCHIVE-TASKS (replaced by its helper)
+# ISSUE18-IMPORT-TASKS (replaced by its helper)

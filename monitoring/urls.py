@@ -33,6 +33,10 @@ urlpatterns += [
     path("files/<uuid:uuid>/remove/", workspace.attachment_remove, name="attachment_remove"),
 ]
 
+# ISSUE18-IMPORT-URLS (spreadsheet import: replaced by its helper)
+# ISSUE18-ARCHIVE-URLS (archived copies of source URLs: replaced by its helper)
+# ISSUE18-EXPORT-URLS (organisation exports: replaced by its helper)
+
 from monitoring.views import moderation  # noqa: E402
 
 urlpatterns += [

@@ -483,3 +483,5 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+# ISSUE18-ARCHIVE-SETTINGS (archiving of source URLs: replaced by its helper)
+# ISSUE18-IMPORT-SETTINGS (spreadsheet import: replaced by its helper)
