@@ -157,7 +157,7 @@ def get_preview_link(token: str) -> Any:
     from django.utils import timezone
 
     from monitoring.models import EmbargoPreviewLink
-    from monitoring.services.reports import preview_token_hash
+    from monitoring.services.embargo import preview_token_hash
 
     if not token or len(token) > 100:
         raise Http404

@@ -311,7 +311,7 @@ PREVIEW_MAX_DAYS = 30
 class EmbargoPreviewLink(models.Model):
     """A private, read-only link to an embargoed version, for a journalist under embargo.
 
-    Only a keyed hash of its token is stored (``monitoring.services.reports.preview_token_hash``): the link cannot
+    Only a keyed hash of its token is stored (``monitoring.services.embargo.preview_token_hash``): the link cannot
     be rebuilt from the database. It works until it expires, is revoked, or the embargo passes (then it sends the
     reader to the public permalink).
     """

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 from monitoring.forms.embargo import EmbargoChangeForm, PreviewLinkForm
 from monitoring.models import EmbargoChangeStatus, ReportVersion
 from monitoring.permissions import get_version_for_author
-from monitoring.services import reports as report_service
+from monitoring.services import embargo as embargo_service
 from monitoring.views.reports import embargo_words
 from portal.http import AuthenticatedHttpRequest, expected_version, refusal
 from portal.two_factor import recent_login_required
@@ -93,7 +93,7 @@ def embargo_request(request: AuthenticatedHttpRequest, uuid: str, number: int) -
         messages.error(request, _("The embargo change was not requested: see the reason below."))
         return _page(request, version, change_form=form)
     with refusal(request) as refused:
-        report_service.request_embargo_change(
+        embargo_service.request_embargo_change(
             version=version, actor=request.user, public_from=form.new_public_from(), note=form.cleaned_data["note"]
         )
         messages.success(request, _("Embargo change requested. Another reviewer must approve it."))
@@ -106,7 +106,7 @@ def _decide(request: AuthenticatedHttpRequest, uuid: str, number: int, approve: 
     change_id = expected_version(request)  # the pending change this reviewer saw (hidden input "version")
     with refusal(request) as refused:
         if approve:
-            version = report_service.approve_embargo_change(version=version, actor=request.user, change_id=change_id)
+            version = embargo_service.approve_embargo_change(version=version, actor=request.user, change_id=change_id)
             if version.is_public:
                 messages.success(request, _("Embargo lifted: version %(number)s is public.") % {"number": number})
             else:
@@ -116,7 +116,7 @@ def _decide(request: AuthenticatedHttpRequest, uuid: str, number: int, approve: 
                     % {"number": number, "when": embargo_words(version.public_from)},
                 )
         else:
-            report_service.cancel_embargo_change(version=version, actor=request.user, change_id=change_id)
+            embargo_service.cancel_embargo_change(version=version, actor=request.user, change_id=change_id)
             messages.info(request, _("The embargo change was withdrawn."))
         return redirect(_back(version))
     return refused.response(lambda status: _page(request, version, status=status), _back(version))
@@ -148,7 +148,7 @@ def preview_link_create(request: AuthenticatedHttpRequest, uuid: str, number: in
         messages.error(request, _("The preview link was not created: see the reason below."))
         return _page(request, version, link_form=form)
     with refusal(request) as refused:
-        _link, token = report_service.create_preview_link(
+        _link, token = embargo_service.create_preview_link(
             version=version, actor=request.user, label=form.cleaned_data["label"], days=form.cleaned_data["days"]
         )
         url = request.build_absolute_uri(reverse("monitoring:report_preview_link", kwargs={"token": token}))
@@ -167,6 +167,6 @@ def preview_link_revoke(request: AuthenticatedHttpRequest, uuid: str, number: in
     if found is None:
         raise Http404
     with refusal(request):
-        report_service.revoke_preview_link(link=found, actor=request.user)
+        embargo_service.revoke_preview_link(link=found, actor=request.user)
         messages.success(request, _("The preview link for %(label)s no longer works.") % {"label": found.label})
     return redirect(_back(version))

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone, translation
 
 from monitoring.models import EmbargoChange, EmbargoPreviewLink, ReportVersion
+from monitoring.services import embargo as embargo_service
 from monitoring.services import reports as svc
 from monitoring.views.reports import embargo_words
 from portal.logs import scrub
@@ -87,7 +88,7 @@ def test_a_withdrawn_co_author_no_longer_reads_the_embargoed_version(client, cas
 
 
 def make_link(version, cast, days=7, label="Ana, El Diario"):
-    return svc.create_preview_link(version=version, actor=cast.reviewer, label=label, days=days)
+    return embargo_service.create_preview_link(version=version, actor=cast.reviewer, label=label, days=days)
 
 
 def test_a_preview_link_shows_the_embargoed_version_read_only_never_cached_never_indexed(client, cast, embargoed):
@@ -119,7 +120,7 @@ def test_an_expired_revoked_or_tampered_preview_link_is_a_404(client, cast, emba
             created_at=timezone.now() - dt.timedelta(days=9), expires_at=timezone.now() - dt.timedelta(seconds=1)
         )
     elif how == "revoked":
-        svc.revoke_preview_link(link=link, actor=cast.other_reviewer)
+        embargo_service.revoke_preview_link(link=link, actor=cast.other_reviewer)
     elif how == "tampered":
         token = token[:-1] + ("A" if token[-1] != "A" else "B")
     else:
@@ -155,7 +156,7 @@ def test_creating_and_revoking_a_link_is_audited_without_its_token(client, cast,
     assert dt.timedelta(days=10) - (link.expires_at - link.created_at) < dt.timedelta(seconds=1)
     url = page.split('id="new-link-url" type="text" readonly value="')[1].split('"')[0]
     token = url.rsplit("/preview/", 1)[1].strip("/")
-    assert svc.preview_token_hash(token) == link.token_hash
+    assert embargo_service.preview_token_hash(token) == link.token_hash
     created = AuditEvent.objects.get(action="monitoring.report.preview_link_created")
     assert created.actor == cast.reviewer and token not in str(created.changes)
     response = client.post(f"/en/workspace/reports/{embargoed.report.uuid}/v1/previews/{link.uuid}/revoke/")
@@ -186,13 +187,15 @@ def test_moving_an_embargo_takes_two_reviewers_is_audited_and_changes_the_public
     cast, embargoed, django_capture_on_commit_callbacks
 ):
     new = timezone.now() + dt.timedelta(days=3)
-    change = svc.request_embargo_change(
+    change = embargo_service.request_embargo_change(
         version=embargoed, actor=cast.reviewer, public_from=new, note="Press conference"
     )
     with pytest.raises(svc.ReportError, match="Another reviewer"):
-        svc.approve_embargo_change(version=embargoed, actor=cast.reviewer, change_id=change.pk)
+        embargo_service.approve_embargo_change(version=embargoed, actor=cast.reviewer, change_id=change.pk)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        version = svc.approve_embargo_change(version=embargoed, actor=cast.other_reviewer, change_id=change.pk)
+        version = embargo_service.approve_embargo_change(
+            version=embargoed, actor=cast.other_reviewer, change_id=change.pk
+        )
     assert callbacks  # the page cache bump (and the clock) and the CSV rebuild run after commit
     assert version.public_from == new and not version.is_public
     embargoed.refresh_from_db()
@@ -206,8 +209,8 @@ def test_moving_an_embargo_takes_two_reviewers_is_audited_and_changes_the_public
 
 def test_lifting_an_embargo_publishes_the_version_at_once(client, cast, embargoed):
     assert client.get(f"/en/reports/{SLUG}/v1/").status_code == 404
-    change = svc.request_embargo_change(version=embargoed, actor=cast.reviewer, public_from=None)
-    svc.approve_embargo_change(version=embargoed, actor=cast.other_reviewer, change_id=change.pk)
+    change = embargo_service.request_embargo_change(version=embargoed, actor=cast.reviewer, public_from=None)
+    embargo_service.approve_embargo_change(version=embargoed, actor=cast.other_reviewer, change_id=change.pk)
     assert client.get(f"/en/reports/{SLUG}/v1/").status_code == 200
     assert AuditEvent.objects.filter(action="monitoring.report.embargo_lifted").count() == 1
 
@@ -215,8 +218,8 @@ def test_lifting_an_embargo_publishes_the_version_at_once(client, cast, embargoe
 def test_the_authors_are_told_when_the_embargo_changes(cast, embargoed):
     from portal.models import Notification
 
-    change = svc.request_embargo_change(version=embargoed, actor=cast.reviewer, public_from=None)
-    svc.approve_embargo_change(version=embargoed, actor=cast.other_reviewer, change_id=change.pk)
+    change = embargo_service.request_embargo_change(version=embargoed, actor=cast.reviewer, public_from=None)
+    embargo_service.approve_embargo_change(version=embargoed, actor=cast.other_reviewer, change_id=change.pk)
     told = set(Notification.objects.filter(kind="report.embargo_changed").values_list("recipient", flat=True))
     assert told == {cast.reviewer.pk}  # not the approver herself; nobody outside the authors
 
@@ -226,15 +229,15 @@ def test_the_authors_are_told_when_the_embargo_changes(cast, embargoed):
 )
 def test_an_embargo_cannot_move_into_the_past_or_years_ahead(cast, embargoed, when):
     with pytest.raises(svc.ReportError):
-        svc.request_embargo_change(version=embargoed, actor=cast.reviewer, public_from=when())
+        embargo_service.request_embargo_change(version=embargoed, actor=cast.reviewer, public_from=when())
     assert not EmbargoChange.objects.exists()
 
 
 def test_only_one_change_waits_at_a_time_and_a_stale_approval_is_a_conflict(client, cast, embargoed):
-    first = svc.request_embargo_change(version=embargoed, actor=cast.reviewer, public_from=None)
+    first = embargo_service.request_embargo_change(version=embargoed, actor=cast.reviewer, public_from=None)
     with pytest.raises(svc.StaleReport):
-        svc.request_embargo_change(version=embargoed, actor=cast.other_reviewer, public_from=None)
-    svc.cancel_embargo_change(version=embargoed, actor=cast.other_reviewer, change_id=first.pk)
+        embargo_service.request_embargo_change(version=embargoed, actor=cast.other_reviewer, public_from=None)
+    embargo_service.cancel_embargo_change(version=embargoed, actor=cast.other_reviewer, change_id=first.pk)
     client.force_login(cast.other_reviewer)
     response = client.post(f"/en/workspace/reports/{embargoed.report.uuid}/v1/embargo/approve/", {"version": first.pk})
     assert response.status_code == 409
@@ -256,7 +259,7 @@ def test_a_public_version_embargo_cannot_change(cast, world):
     version = publish_embargoed(world, cast, when=timezone.now() + dt.timedelta(days=1))
     ReportVersion.objects.filter(pk=version.pk).update(public_from=timezone.now() - dt.timedelta(minutes=1))
     with pytest.raises(svc.StaleReport):
-        svc.request_embargo_change(version=version, actor=cast.reviewer, public_from=None)
+        embargo_service.request_embargo_change(version=version, actor=cast.reviewer, public_from=None)
 
 
 @pytest.mark.parametrize(
@@ -303,5 +306,5 @@ def test_an_embargoed_publication_says_when_it_becomes_public_in_the_readers_lan
 
 
 def test_reviewers_of_the_authoring_organisations_are_the_only_ones_told(cast, embargoed):
-    assert set(svc._authors(embargoed.report)) == {cast.reviewer, cast.other_reviewer}
+    assert set(embargo_service._authors(embargoed.report)) == {cast.reviewer, cast.other_reviewer}
     assert Membership.objects.filter(role=Role.MEMBER).exists()
