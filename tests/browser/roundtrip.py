@@ -20,6 +20,9 @@ from portal.models import AuditEvent
 from tests.factories import PASSWORD
 
 LANGUAGES = ["es", "en"]
+# Milliseconds a click that publishes a version may take: the PDFs of both languages are rendered in the request when
+# Celery runs eagerly (tests, `make run`).
+PUBLISH_TIMEOUT = 90_000
 
 # The words each language's pages use for the controls every round trip touches.
 WORDS = {

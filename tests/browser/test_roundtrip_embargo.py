@@ -12,7 +12,15 @@ from playwright.sync_api import Browser, Page, expect
 from monitoring.models import EmbargoPreviewLink, ReportVersion
 from monitoring.services import reports as svc
 from monitoring.views.reports import embargo_words
-from tests.browser.roundtrip import LANGUAGES, expect_values, fill_by_name, log_in_as, nothing_changes, second_person
+from tests.browser.roundtrip import (
+    LANGUAGES,
+    PUBLISH_TIMEOUT,
+    expect_values,
+    fill_by_name,
+    log_in_as,
+    nothing_changes,
+    second_person,
+)
 from tests.reporting import create_accepted_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -90,7 +98,9 @@ def test_moving_the_embargo_reads_back_and_an_untouched_request_changes_nothing(
 
     with second_person(browser, base, cast.other_reviewer.email, lang) as second:
         second.goto(url)
-        second.get_by_role("button", name=says["approve"]).click()
+        # Publishing (or re-publishing) renders PDFs in both languages; in tests the worker runs eagerly, inside this request,
+        # which takes far longer than any other click on a loaded machine.
+        second.get_by_role("button", name=says["approve"]).click(timeout=PUBLISH_TIMEOUT)
         expect(second.locator("main .messages")).to_contain_text(says["rescheduled"].format(when=words))
     version.refresh_from_db()
     assert version.public_from == when

@@ -22,6 +22,7 @@ from monitoring.views.reports import embargo_words as embargo_message_words
 from portal.models import AuditEvent
 from tests.browser.roundtrip import (
     LANGUAGES,
+    PUBLISH_TIMEOUT,
     expect_values,
     fill_by_name,
     log_in_as,
@@ -408,7 +409,9 @@ def test_a_publication_with_an_embargo_and_a_change_note_is_approved_by_a_second
     with second_person(browser, base, cast.other_reviewer.email, lang) as second:
         second.goto(edit_url)
         expect(second.locator("main")).to_contain_text(says["in_review"])
-        second.get_by_role("button", name=says["approve"]).click()
+        # Publishing renders the version's PDFs in both languages; in tests the worker runs eagerly, inside this request,
+        # which takes far longer than any other click on a loaded machine.
+        second.get_by_role("button", name=says["approve"]).click(timeout=PUBLISH_TIMEOUT)
         with translation.override(lang):  # embargoed: the message says when it becomes public (issue 17)
             scheduled = says["scheduled"].format(number=1, when=embargo_message_words(embargo_at))
         expect(messages(second)).to_contain_text(scheduled)
