@@ -39,10 +39,10 @@ def record_rows(requests: QuerySet[TransparencyRequest]) -> list[Any]:
 
 def working_days(requests: Iterable[RequestFacts], calendar: Calendar) -> Callable[[dt.date, dt.date], int]:
     """The calendar's working-day count, over the span of these requests' filing and answer dates."""
-    answered = [r for r in requests if r.status in ANSWERED_STATUSES and r.answered_on]
-    if not answered:
+    spans = [(r.filed_on, r.answered_on) for r in requests if r.status in ANSWERED_STATUSES and r.answered_on]
+    if not spans:
         return calendar.working_days_between
-    return calendar.counter(min(r.filed_on for r in answered), max(r.answered_on for r in answered))  # type: ignore[type-var]
+    return calendar.counter(min(filed for filed, _ in spans), max(answered for _, answered in spans))
 
 
 def institution_record(

@@ -120,8 +120,8 @@ def indicator_detail(request: HttpRequest, plan_slug: str, code: str) -> HttpRes
     )
     history = indicator_history(rows, lang)
     requests = TransparencyRequest.objects.public().filter(indicators=indicator)
-    rows = record_rows(requests)
-    transparency = institution_record(rows, timezone.localdate(), load_calendar())["total"] if rows else None
+    facts = record_rows(requests)
+    transparency = institution_record(facts, timezone.localdate(), load_calendar())["total"] if facts else None
     # The newest 20 by period, through the indicator's denormalised public list and its index (never a sort of
     # every public item of the indicator); .public() again, so a row can only ever narrow what is shown.
     listed = PublicIndicatorEvidence.objects.filter(indicator=indicator)
