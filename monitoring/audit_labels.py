@@ -39,6 +39,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "monitoring.evidence.released": _("released the item"),
     "monitoring.evidence.claim_released": _("released the item"),
     "monitoring.evidence.marked_duplicate": _("marked the item as a duplicate"),
+    "monitoring.evidence.reliability_changed": _("changed the reliability assessment"),
+    "monitoring.evidence.visibility_changed": _("changed the visibility"),
     # Shadow reports and their assessments (monitoring/services/reports.py)
     "monitoring.report.created": _("created the report"),
     "monitoring.report.updated": _("edited the report"),
@@ -79,6 +81,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "portal.user.reactivated": _("reactivated the account"),
     "portal.organisation.created": _("created the organisation"),
     "portal.organisation.updated": _("edited the organisation"),
+    "monitoring.evidence.archive_requested": _("asked for a new archived copy of the source"),
+    "portal.organisation.evidence_exported": _("exported the organisation's evidence"),
     "portal.membership.created": _("added a member"),
     "portal.membership.role_changed": _("changed a member's role"),
     "portal.membership.removed": _("removed a member"),
@@ -147,6 +151,9 @@ NOT_AUDITED = frozenset(
         "portal.accountunlock",
         "portal.notification",
         "monitoring.evidenceattachment",  # recorded on its evidence
+        "monitoring.sourcearchive",  # recorded on its evidence
+        "monitoring.importjob",  # each item it creates is recorded as created, with the job in the reason
+        "monitoring.importedrow",  # the key of an imported row; the item is recorded
         "monitoring.moderationentry",  # the decision is recorded on the evidence
         "monitoring.publicindicatorevidence",
         "monitoring.publishedfile",

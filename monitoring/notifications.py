@@ -106,6 +106,21 @@ def evidence_submitted(evidence: Evidence, submitter: User) -> None:
     )
 
 
+def archive_failed(archive: Any) -> None:
+    """A copy of an item's source URL could not be made: its submitter (and whoever asked for it) hears of it, by
+    the item's title and a link to it (never anything of the page)."""
+    evidence = archive.evidence
+    notify(
+        "evidence.archive_failed",
+        [evidence.submitted_by, archive.requested_by],
+        target=evidence,
+        url_name="monitoring:evidence_detail",
+        url_kwargs={"uuid": evidence.uuid},
+        params={"title": evidence.title},
+        once_key=f"archive:{archive.uuid}",
+    )
+
+
 def send_moderation_digests() -> int:
     """The daily digest (kept under its old name for the ``send_moderation_digest`` command and task)."""
     return send_daily_digests()

@@ -196,3 +196,17 @@ def get_transparency_file_for_user(user: Any, uuid: UUID | str) -> Any:
         if is_moderator(user):
             allowed = Q()
     return get_object_or_404(TransparencyAttachment.objects.filter(allowed).select_related("request"), uuid=uuid)
+
+
+def get_import_job_for_member(user: Any, uuid: UUID | str) -> Any:
+    """A spreadsheet import of one of the user's organisations, or 404."""
+    from monitoring.models import ImportJob
+
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        ImportJob.objects.filter(organisation__in=organisations_of(user)).select_related(
+            "organisation", "plan", "uploaded_by"
+        ),
+        uuid=uuid,
+    )

@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from monitoring import reliability
 from monitoring.models import RATING_STYLE, EvidenceKind, Rating, TargetComparator, TargetPeriod, Unit
 from monitoring.partial_dates import display_period_iso
 
@@ -98,6 +99,8 @@ def cited_list(evidence: list[dict[str, Any]]) -> SafeString:
         return SafeString("")
     prefix, _slot, suffix = reverse("monitoring:evidence_detail", kwargs={"uuid": _UUID_SLOT}).partition(_UUID_SLOT)
     source = escape(_("source"))
+    scale_url = reliability.explanation_url()
+    marks: dict[tuple[str, str], str] = {}
     items = []
     periods: dict[str, str] = {}
     for e in evidence:
@@ -111,9 +114,12 @@ def cited_list(evidence: list[dict[str, Any]]) -> SafeString:
             if e.get("source_url")
             else ""
         )
+        assessed = reliability.assessment_of(e)
+        pair = (assessed.source, assessed.information)
+        mark = marks.get(pair) or marks.setdefault(pair, reliability.mark_html(e, scale_url))
         items.append(
             f'<li><a href="{escape(prefix + str(e["uuid"]) + suffix)}">{escape(e["title"])}</a>'
-            f' <span class="small text-muted">({escape(details)})</span>{link}</li>'
+            f' <span class="small text-muted">({escape(details)})</span>{link} · {mark}</li>'
         )
     return mark_safe("".join(items))  # noqa: S308 - every value above is escaped
 
@@ -135,7 +141,14 @@ def present(snapshot: dict[str, Any], lang: str) -> dict[str, Any]:
                 assessed += 1 if a.get("assessed") else 0
                 reply = a.get("reply") or {}
                 institution = reply.get("institution")
-                cited = [{**e, "kind_label": kinds.get(e.get("kind") or "", "")} for e in a.get("evidence", [])]
+                cited = [
+                    {
+                        **e,
+                        "kind_label": kinds.get(e.get("kind") or "", ""),
+                        "reliability_text": reliability.mark_text(e),
+                    }
+                    for e in a.get("evidence", [])
+                ]
                 items.append(
                     {
                         "code": ind["code"],

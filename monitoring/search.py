@@ -1,4 +1,4 @@
-"""Full-text search over public evidence: title, summary and source.
+"""Full-text search over public evidence: title, summary, source and the text fields of each kind.
 
 PostgreSQL: a stored tsvector combining Spanish and English stemming over unaccented text
 (configurations es_unaccent / en_unaccent, migration 0007), GIN-indexed, queried with
@@ -55,8 +55,28 @@ def terms(query: str) -> list[str]:
     return [t for t in re.findall(r"\w+", normalise(query[:MAX_QUERY])) if len(t) > 1]
 
 
+# What a search reads: the common text, then the text fields of each kind. Never a testimony's pseudonym (nor its
+# private fields, PRIVATE_KIND_FIELDS): a search must not find a person, even among an organisation's own items.
+SEARCHED_FIELDS = (
+    "title",
+    "summary",
+    "source_url",
+    "series_name",
+    "producing_body",
+    "folio",
+    "issuing_body",
+    "document_reference",
+    "budget_programme",
+    "outlet",
+    "author",
+    "relayed_source",
+    "method",
+    "sample",
+)
+
+
 def _vector() -> Any:
-    fields = [Coalesce(F(name), Value(""), output_field=TextField()) for name in ("title", "summary", "source_url")]
+    fields = [Coalesce(F(name), Value(""), output_field=TextField()) for name in SEARCHED_FIELDS]
     return SearchVector(*fields, config="es_unaccent", weight="A") + SearchVector(
         *fields, config="en_unaccent", weight="B"
     )
@@ -67,10 +87,8 @@ def refresh(evidence_ids: Iterable[int]) -> None:
     ids = list(evidence_ids)
     if not ids:
         return
-    for pk, title, summary, source in Evidence.objects.filter(pk__in=ids).values_list(
-        "pk", "title", "summary", "source_url"
-    ):
-        Evidence.objects.filter(pk=pk).update(search_text=normalise(f"{title} {summary} {source}"))
+    for pk, *texts in Evidence.objects.filter(pk__in=ids).values_list("pk", *SEARCHED_FIELDS):
+        Evidence.objects.filter(pk=pk).update(search_text=normalise(" ".join(t for t in texts if t)))
     if connection.vendor == "postgresql":
         Evidence.objects.filter(pk__in=ids).update(search_vector=_vector())
 

@@ -104,6 +104,10 @@ def build_snapshot(report: Report, version: dict[str, Any] | None = None) -> dic
                         "period": e.period_iso,
                         "reported_value": _dec(e.reported_value),
                         "value_unit": e.value_unit,
+                        # The reliability assessment (docs/RELIABILITY.md; since December 2026, older versions have
+                        # no keys and read as "not assessed"); "" when the item was never assessed.
+                        "source_reliability": e.source_reliability,
+                        "information_credibility": e.information_credibility,
                         # The public chain of custody (since December 2026; older versions have no key).
                         "attachments": [
                             {"name": f.original_name, "sha256": f.sha256, "original_sha256": f.original_sha256}

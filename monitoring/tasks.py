@@ -52,5 +52,61 @@ def send_embargo_endings() -> int:
     return run()
 
 
-# ISSUE18-ARCHIVE-TASKS (replaced by its helper)
-# ISSUE18-IMPORT-TASKS (replaced by its helper)
+def _archive_retry() -> tuple[type[Exception], ...]:
+    from monitoring.archiving import RetryArchive
+
+    return (RetryArchive,)
+
+
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    autoretry_for=_archive_retry(),
+    retry_backoff=60,  # 60 s, 120 s, 240 s, 480 s, 960 s (with jitter): a site down for half an hour is retried
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def archive_source(self, archive_pk: int) -> str:
+    """Fetch one pending archived copy of a source URL (monitoring/archiving.py); retried on network trouble."""
+    import time
+
+    from django.conf import settings
+
+    from monitoring import archiving
+
+    if self.request.is_eager:  # no worker (`make run`, the tests): the attempts one after the other, bounded in time
+        give_up = time.monotonic() + settings.ARCHIVE_TIMEOUT
+        for _attempt in range(self.max_retries):
+            try:
+                return archiving.make_copy(archive_pk, last_attempt=time.monotonic() > give_up)
+            except archiving.RetryArchive:
+                continue
+        return archiving.make_copy(archive_pk, last_attempt=True)
+    return archiving.make_copy(archive_pk, last_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task(ignore_result=True)
+def sweep_source_archives() -> list[int]:
+    """Copies left pending (broker down at submission, a worker lost) are sent to the worker again."""
+    from monitoring import archiving
+
+    return archiving.stuck_copies()
+
+
+@shared_task(ignore_result=True)
+def validate_import_job(job_pk: int) -> str:
+    """The dry run of an uploaded spreadsheet of evidence (monitoring/imports/jobs.py)."""
+    from monitoring.imports import jobs
+
+    return jobs.validate_job(job_pk)
+
+
+@shared_task(ignore_result=True)
+def run_import_job(job_pk: int) -> str:
+    """The confirmed import of a checked spreadsheet of evidence (monitoring/imports/jobs.py)."""
+    from monitoring.imports import jobs
+
+    return jobs.import_job(job_pk)

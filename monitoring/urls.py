@@ -33,9 +33,36 @@ urlpatterns += [
     path("files/<uuid:uuid>/remove/", workspace.attachment_remove, name="attachment_remove"),
 ]
 
-# ISSUE18-IMPORT-URLS (spreadsheet import: replaced by its helper)
-# ISSUE18-ARCHIVE-URLS (archived copies of source URLs: replaced by its helper)
-# ISSUE18-EXPORT-URLS (organisation exports: replaced by its helper)
+from monitoring.views import imports  # noqa: E402
+
+urlpatterns += [
+    path("workspace/evidence/import/", imports.upload, name="evidence_import"),
+    path(
+        "workspace/evidence/import/template-<str:language>.<str:fmt>",
+        imports.template_download,
+        name="evidence_import_template",
+    ),
+    path("workspace/evidence/import/<uuid:uuid>/", imports.job, name="evidence_import_job"),
+    path("workspace/evidence/import/<uuid:uuid>/confirm/", imports.confirm, name="evidence_import_confirm"),
+]
+
+from monitoring.views import archive  # noqa: E402
+
+# Archived copies of source URLs: downloads (never rendered here) and "archive again" (POST only).
+urlpatterns += [
+    path("archives/<uuid:uuid>/copy.warc.gz", archive.archive_warc, name="archive_warc"),
+    path("archives/<uuid:uuid>/text.txt", archive.archive_text, name="archive_text"),
+    path("evidence/<uuid:uuid>/archive/", archive.archive_request, name="archive_request"),
+]
+
+from monitoring.views import reliability  # noqa: E402
+
+urlpatterns += [path("about/reliability/", reliability.scale, name="reliability_scale")]
+
+urlpatterns += [
+    # One organisation's evidence, through the workspace filters: "csv" or "xlsx" (anything else is a 404).
+    path("workspace/evidence/export/<slug:slug>.<str:fmt>", workspace.evidence_export, name="evidence_export"),
+]
 
 from monitoring.views import moderation  # noqa: E402
 
@@ -47,6 +74,7 @@ urlpatterns += [
     path("moderation/<uuid:uuid>/claim/", moderation.claim, name="moderation_claim"),
     path("moderation/<uuid:uuid>/release/", moderation.release, name="moderation_release"),
     path("moderation/<uuid:uuid>/duplicate/", moderation.mark_duplicate, name="moderation_duplicate"),
+    path("moderation/<uuid:uuid>/visibility/", moderation.change_visibility, name="moderation_visibility"),
     path("evidence/<uuid:uuid>/comments/", moderation.comment, name="evidence_comment"),
     path("previews/<uuid:uuid>/", moderation.preview_image, name="preview_image"),
     path("workspace/evidence/<uuid:uuid>/withdraw/", workspace.evidence_withdraw, name="evidence_withdraw"),

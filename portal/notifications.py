@@ -90,6 +90,14 @@ KINDS: dict[str, Kind] = {
     "evidence.commented": Kind(
         "evidence", _("New message about “%(title)s”"), _("Messages on evidence"), ("member", "moderator")
     ),
+    "evidence.archive_failed": Kind(
+        "evidence",
+        _("The source of “%(title)s” could not be archived"),
+        _("A source could not be archived"),
+        ("member", "moderator"),
+        # A digest, not one mail per failure: when a site is down, every item citing it fails at once.
+        default=Frequency.DAILY,
+    ),
     "report.publication_requested": Kind(
         "reports",
         _("Version %(number)s of “%(title)s” awaits your approval"),

@@ -483,5 +483,21 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
-# ISSUE18-ARCHIVE-SETTINGS (archiving of source URLs: replaced by its helper)
-# ISSUE18-IMPORT-SETTINGS (spreadsheet import: replaced by its helper)
+# Archived copies of source URLs (monitoring/archiving.py). On submission only where a worker runs: without a broker
+# the fetch would run inside the submitter's request ("archive again" still works there).
+ARCHIVE_SOURCES = env_bool("ARCHIVE_SOURCES", default=not CELERY_TASK_ALWAYS_EAGER)
+ARCHIVE_MAX_BYTES = env_int("ARCHIVE_MAX_BYTES", 25 * 1024 * 1024)  # a larger page is cut off and not kept
+ARCHIVE_TIMEOUT = env_int("ARCHIVE_TIMEOUT", 60)  # seconds for the whole fetch, every redirect included
+ARCHIVE_CONNECT_TIMEOUT = env_int("ARCHIVE_CONNECT_TIMEOUT", 10)
+ARCHIVE_MAX_REDIRECTS = env_int("ARCHIVE_MAX_REDIRECTS", 5)
+ARCHIVE_MAX_TEXT = env_int("ARCHIVE_MAX_TEXT", 200_000)  # characters of an HTML page's text extract
+# Networks the archiver may reach although they are private or local (CIDRs; empty in production; tests: 127.0.0.1/32).
+ARCHIVE_ALLOWED_NETWORKS = env_list("ARCHIVE_ALLOWED_NETWORKS")
+CELERY_BEAT_SCHEDULE["source-archives"] = {"task": "monitoring.tasks.sweep_source_archives", "schedule": 3600.0}
+# Spreadsheet import of evidence (monitoring/imports/): at most this many rows and bytes per file; an XLSX may hold
+# at most this many zip members and unpack to at most this many bytes; rows are written this many per transaction.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+IMPORT_MAX_FILE_SIZE = env_int("IMPORT_MAX_FILE_SIZE", 5 * 1024 * 1024)
+IMPORT_MAX_ZIP_MEMBERS = env_int("IMPORT_MAX_ZIP_MEMBERS", 200)
+IMPORT_MAX_UNCOMPRESSED_SIZE = env_int("IMPORT_MAX_UNCOMPRESSED_SIZE", 100 * 1024 * 1024)
+IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 100)

@@ -25,3 +25,7 @@ TWO_FACTOR_REQUIRED = False
 # again; they test the pages, not the cache. tests/portal/test_page_cache.py and the deploy tests (real gunicorn
 # processes and Redis) turn it on.
 PAGE_CACHE = False
+# Test databases are thrown away: PostgreSQL need not wait for the disk at every commit (the browser, concurrency and
+# deploy tests commit thousands of times). Only durability after a crash changes; locks and isolation do not.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405

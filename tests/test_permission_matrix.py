@@ -38,6 +38,7 @@ from monitoring.models import (
     Institution,
     Pillar,
     PreviewPage,
+    SourceArchive,
     Visibility,
 )
 from monitoring.services import reports as report_service
@@ -225,6 +226,25 @@ MATRIX: dict[str, list[Case]] = {
         Case("/es/evidence/{withdrawn}/", READ_SUBMITTED, "withdrawn: on record, not public"),
         Case("/es/evidence/{draft}/", READ_OWN_ONLY, "draft: its organisation only, moderators included out"),
     ],
+    "monitoring:evidence_import": [
+        Case("/es/workspace/evidence/import/", ORGANISATION_MEMBERS, "members of any organisation; others 404")
+    ],
+    "monitoring:evidence_import_template": [
+        Case("/es/workspace/evidence/import/template-es.xlsx", ORGANISATION_MEMBERS, "members only"),
+        Case("/es/workspace/evidence/import/template-en.csv", ORGANISATION_MEMBERS, "members only"),
+    ],
+    "monitoring:evidence_import_job": [
+        Case("/es/workspace/evidence/import/{import_job}/", INTERSECTA, "its organisation's members only"),
+    ],
+    "monitoring:evidence_import_confirm": [
+        Case("/es/workspace/evidence/import/{import_job}/confirm/", POST_ONLY, "POST only"),
+    ],
+    "monitoring:evidence_export": [
+        Case(
+            "/es/workspace/evidence/export/intersecta.csv", INTERSECTA, "its organisation's people export its evidence"
+        ),
+        Case("/es/workspace/evidence/export/intersecta.xlsx", INTERSECTA, "the same, as Excel"),
+    ],
     "monitoring:attachment_download": [
         Case("/es/files/{approved_public_file}/", EVERYONE, "file of approved public evidence"),
         Case("/es/files/{approved_reviewers_file}/", READ_REVIEWERS, "as its evidence"),
@@ -272,6 +292,17 @@ MATRIX: dict[str, list[Case]] = {
         Case("/es/previews/{draft_preview}/", READ_OWN_ONLY, "as its evidence"),
     ],
     "monitoring:evidence_comment": [Case("/es/evidence/{submitted}/comments/", POST_ONLY, "POST only")],
+    "monitoring:archive_warc": [
+        Case("/es/archives/{approved_public_archive}/copy.warc.gz", EVERYONE, "copy of approved public evidence"),
+        Case("/es/archives/{approved_reviewers_archive}/copy.warc.gz", READ_REVIEWERS, "as its evidence"),
+        Case("/es/archives/{draft_archive}/copy.warc.gz", READ_OWN_ONLY, "as its evidence"),
+    ],
+    "monitoring:archive_text": [
+        Case("/es/archives/{approved_public_archive}/text.txt", EVERYONE, "copy of approved public evidence"),
+        Case("/es/archives/{approved_reviewers_archive}/text.txt", READ_REVIEWERS, "as its evidence"),
+        Case("/es/archives/{draft_archive}/text.txt", READ_OWN_ONLY, "as its evidence"),
+    ],
+    "monitoring:archive_request": [Case("/es/evidence/{submitted}/archive/", POST_ONLY, "POST only")],
     # ----------------------------------------------------------------------------------- moderation
     "monitoring:moderation_queue": [Case("/es/moderation/", MODERATORS, "moderators only")],
     "monitoring:audit_log": [Case("/es/moderation/audit/", MODERATORS, "moderators only")],
@@ -281,6 +312,8 @@ MATRIX: dict[str, list[Case]] = {
     "monitoring:moderation_claim": [Case("/es/moderation/{submitted}/claim/", POST_ONLY, "POST only")],
     "monitoring:moderation_release": [Case("/es/moderation/{submitted}/release/", POST_ONLY, "POST only")],
     "monitoring:moderation_duplicate": [Case("/es/moderation/{submitted}/duplicate/", POST_ONLY, "POST only")],
+    "monitoring:moderation_visibility": [Case("/es/moderation/{submitted}/visibility/", POST_ONLY, "POST only")],
+    "monitoring:reliability_scale": [Case("/es/about/reliability/", EVERYONE, "public")],
     "monitoring:moderation_item": [
         Case("/es/moderation/{submitted}/", MODERATORS, "ever submitted"),
         Case("/es/moderation/{approved_confidential}/", MODERATORS, "ever submitted"),
@@ -562,6 +595,20 @@ def build_world(cast, mx_plan) -> dict[str, str]:
             page.file.save("preview", ContentFile(image_bytes("PNG", (1, 1))), save=False)
             page.save()
             world[f"{name}_preview"] = str(page.uuid)
+            # An archived copy of its source URL (monitoring/archiving.py), readable as the item.
+            copy = SourceArchive(
+                evidence=item,
+                requested_url=item.source_url,
+                status="archived",
+                http_status=200,
+                sha256="0" * 64,
+                retrieved_at=now,
+                text="Texto de la fuente.",
+                requested_by=cast.member,
+            )
+            copy.warc.save("copy", ContentFile(b"WARC/1.1\r\n"), save=False)
+            copy.save()
+            world[f"{name}_archive"] = str(copy.uuid)
 
     evidence("draft", EvidenceStatus.DRAFT, Visibility.PUBLIC, with_file=True)
     evidence("submitted", EvidenceStatus.SUBMITTED, Visibility.CONFIDENTIAL)
@@ -656,6 +703,20 @@ def build_world(cast, mx_plan) -> dict[str, str]:
             expires_at=now + dt.timedelta(minutes=30),
             used_at=used_at,
         )
+    from monitoring.models import ImportJob
+
+    job = ImportJob(
+        organisation=cast.intersecta,
+        plan=mx_plan,
+        uploaded_by=cast.member,
+        original_name="e.csv",
+        size=6,
+        sha256="0" * 64,
+        language="es",
+    )
+    job.file.save("e.csv", ContentFile(b"Title\n"), save=False)
+    job.save()
+    world["import_job"] = str(job.uuid)
     return world
 
 

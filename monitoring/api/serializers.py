@@ -9,13 +9,16 @@ from rest_framework import serializers
 
 from monitoring.models import (
     PUBLIC_EVIDENCE_FIELDS,
+    Disaggregation,
     Evidence,
+    EvidenceKind,
     Indicator,
     Institution,
     Pillar,
     Plan,
     Report,
     ReportVersion,
+    TransparencyRequest,
 )
 
 
@@ -190,6 +193,23 @@ class RelatedCodesField(serializers.ListField):
         return list(codes)
 
 
+class EvidenceListSerializer(serializers.ListSerializer):
+    """A page of evidence: the answering institutions' codes and the public requests of the whole page in one query
+    each, instead of one per item."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        items = list(data.all() if hasattr(data, "all") else data)
+        institution_ids = {e.answering_institution_id for e in items if e.answering_institution_id}
+        request_ids = {e.transparency_request_id for e in items if e.transparency_request_id}
+        self.context["_institution_codes"] = dict(
+            Institution.objects.filter(pk__in=institution_ids).values_list("pk", "code")
+        )
+        self.context["_public_requests"] = dict(
+            TransparencyRequest.objects.public().filter(pk__in=request_ids).values_list("pk", "uuid")
+        )
+        return super().to_representation(items)
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     """Public fields of approved public evidence. No status, visibility or submitter is exposed; the files are
     listed with their hashes (the public chain of custody)."""
@@ -210,11 +230,60 @@ class EvidenceSerializer(serializers.ModelSerializer):
         source="period_end_iso", help_text="End of the period reported on, at its own precision."
     )
 
+    disaggregation = serializers.ListField(
+        child=serializers.ChoiceField(choices=Disaggregation.values),
+        read_only=True,
+        help_text="Official statistics: what the figures are broken down by.",
+    )
+    answering_institution = serializers.SerializerMethodField(
+        help_text="Answers to transparency requests: the code of the institution that answered."
+    )
+    transparency_request = serializers.SerializerMethodField(
+        help_text="Answers to transparency requests: the public page of the request answered, when it is public."
+    )
+    relays_source = serializers.SerializerMethodField(
+        help_text="News reports: whether the report relays another source (relayed_source); null for other kinds."
+    )
+
     attachments = serializers.SerializerMethodField()
 
     class Meta:
         model = Evidence
         fields = [*PUBLIC_EVIDENCE_FIELDS, "attachments"]
+        list_serializer_class = EvidenceListSerializer
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_answering_institution(self, evidence: Evidence) -> str | None:
+        if not evidence.answering_institution_id:
+            return None
+        codes = self.context.get("_institution_codes")
+        if codes is not None and evidence.answering_institution_id in codes:
+            return str(codes[evidence.answering_institution_id])
+        return evidence.answering_institution.code if evidence.answering_institution else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_transparency_request(self, evidence: Evidence) -> str | None:
+        if not evidence.transparency_request_id:
+            return None
+        public = self.context.get("_public_requests")
+        if public is not None:
+            found = public.get(evidence.transparency_request_id)
+        else:
+            found = (
+                TransparencyRequest.objects.public()
+                .filter(pk=evidence.transparency_request_id)
+                .values_list("uuid", flat=True)
+                .first()
+            )
+        if found is None:
+            return None  # a request its organisation keeps private is not named
+        request = self.context.get("request")
+        path = f"/es/transparency/requests/{found}/"
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_relays_source(self, evidence: Evidence) -> bool | None:
+        return evidence.relays_source if evidence.kind == EvidenceKind.NEWS_REPORT else None
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, evidence: Evidence) -> list[dict[str, Any]]:

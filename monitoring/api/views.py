@@ -27,6 +27,7 @@ from monitoring.api.serializers import (
 from monitoring.forms.filters import PublicEvidenceFilterForm
 from monitoring.models import Evidence, EvidenceAttachment, Indicator, Institution, Plan, Region, Report, ReportVersion
 from monitoring.querysets import plan_tree
+from monitoring.reliability import NOT_ASSESSED, InformationCredibility, SourceReliability
 from monitoring.tombstones import get_tombstone
 
 
@@ -111,6 +112,16 @@ EVIDENCE_PARAMETERS = [
     OpenApiParameter("kind", CODE, description="Kind of evidence"),
     OpenApiParameter(
         "year", {"type": "integer", "minimum": 1900, "maximum": 2100}, description="Year the evidence reports on"
+    ),
+    OpenApiParameter(
+        "source_reliability",
+        {"type": "string", "enum": [*SourceReliability.values, NOT_ASSESSED]},
+        description="Reliability of the source (docs/RELIABILITY.md); not_assessed: items nobody assessed",
+    ),
+    OpenApiParameter(
+        "information_credibility",
+        {"type": "string", "enum": [*InformationCredibility.values, NOT_ASSESSED]},
+        description="Credibility of the information (docs/RELIABILITY.md); not_assessed: items nobody assessed",
     ),
 ]
 

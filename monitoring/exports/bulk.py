@@ -9,8 +9,17 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from monitoring.exports.report import neutralise
-from monitoring.models import PUBLIC_EVIDENCE_FIELDS, Evidence, Indicator, Institution, Region, ReportVersion
+from monitoring.models import (
+    PUBLIC_EVIDENCE_FIELDS,
+    Evidence,
+    EvidenceKind,
+    Indicator,
+    Institution,
+    Region,
+    ReportVersion,
+)
 from monitoring.presentation import present
+from monitoring.querysets import PUBLIC_REQUEST, matches
 
 CHUNK = 2000
 
@@ -31,10 +40,48 @@ def _rows_to_csv(header: list[str], rows: Iterator[list[Any]]) -> Iterator[bytes
 EVIDENCE_COLUMNS = [PUBLIC_EVIDENCE_FIELDS[0], "url", *PUBLIC_EVIDENCE_FIELDS[1:]]
 
 
+def _decimal(value: Any) -> str:
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def _kind_cells(e: Evidence, base_url: str) -> list[Any]:
+    """The public kind fields, as exports/copy.py writes them too: lists joined by ";", the answering institution
+    by its code, the request as its public page (empty unless the request is public), a relay as yes/no (news
+    reports only), dates as ISO 8601."""
+    request = e.transparency_request
+    return [
+        e.series_name,
+        ";".join(e.disaggregation or []),
+        e.producing_body,
+        e.folio,
+        e.answering_institution.code if e.answering_institution else "",
+        e.answer_type,
+        f"{base_url}/transparency/requests/{request.uuid}/" if request and matches(request, PUBLIC_REQUEST) else "",
+        e.issuing_body,
+        e.document_reference,
+        _decimal(e.amount),
+        e.currency,
+        "" if e.fiscal_year is None else e.fiscal_year,
+        e.budget_programme,
+        e.budget_stage,
+        e.outlet,
+        e.author,
+        ("yes" if e.relays_source else "no") if e.kind == EvidenceKind.NEWS_REPORT else "",
+        e.relayed_source,
+        e.pseudonym,
+        e.method,
+        e.sample,
+        e.fieldwork_start.isoformat() if e.fieldwork_start else "",
+        e.fieldwork_end.isoformat() if e.fieldwork_end else "",
+        e.source_reliability,
+        e.information_credibility,
+    ]
+
+
 def evidence_csv(queryset: QuerySet[Evidence], base_url: str) -> Iterator[bytes]:
     """Public evidence only: the caller passes `Evidence.objects.public()` (filtered or not)."""
     items = (
-        queryset.select_related("plan", "organisation")
+        queryset.select_related("plan", "organisation", "answering_institution", "transparency_request")
         .prefetch_related(
             Prefetch("indicators", queryset=Indicator.objects.only("pk", "code")),
             Prefetch("regions", queryset=Region.objects.only("pk", "code")),
@@ -57,12 +104,13 @@ def evidence_csv(queryset: QuerySet[Evidence], base_url: str) -> Iterator[bytes]
                 e.source_date_iso or "",
                 e.period_start_iso or "",
                 e.period_end_iso or "",
-                "" if e.reported_value is None else format(e.reported_value.normalize(), "f"),
+                _decimal(e.reported_value),
                 e.value_unit,
                 " ".join(r.code for r in e.regions.all()),
                 " ".join(i.code for i in e.institutions.all()),
                 e.language,
                 e.organisation.name,
+                *_kind_cells(e, base_url),
             ]
 
     return _rows_to_csv(EVIDENCE_COLUMNS, rows())

@@ -12,12 +12,13 @@ from typing import Any
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
-from django.db.models import CharField, F, Func, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Case, CharField, F, Func, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from monitoring.exports.bulk import EVIDENCE_COLUMNS
 from monitoring.exports.report import FORMULA_PREFIXES
-from monitoring.models import Evidence
+from monitoring.models import Evidence, EvidenceKind
+from monitoring.querysets import PUBLIC_REQUEST
 
 CHUNK = 64 * 1024
 
@@ -74,6 +75,65 @@ def _text(expression: Any) -> Any:
     return neutralised(Coalesce(Cast(expression, CharField()), Value("")))
 
 
+class JoinedList(Func):
+    """A JSON list of text as one cell, its items joined by ";" (``";".join(...)`` in bulk.py)."""
+
+    template = "array_to_string(ARRAY(SELECT jsonb_array_elements_text(%(expressions)s)), ';')"
+    output_field = CharField()
+
+
+def _iso_date(name: str) -> Func:
+    return Func(F(name), Value("YYYY-MM-DD"), function="to_char", output_field=CharField())
+
+
+def _kind_columns(base_url: str) -> dict[str, Any]:
+    """The public kind fields, written as bulk._kind_cells writes them."""
+    public_request = Q(**{f"transparency_request__{field}": value for field, value in PUBLIC_REQUEST.items()})
+    return {
+        "c_series_name": F("series_name"),
+        "c_disaggregation": JoinedList(F("disaggregation")),
+        "c_producing_body": F("producing_body"),
+        "c_folio": F("folio"),
+        "c_answering_institution": F("answering_institution__code"),
+        "c_answer_type": F("answer_type"),
+        "c_transparency_request": Case(
+            When(
+                public_request,
+                then=Concat(
+                    Value(f"{base_url}/transparency/requests/"),
+                    Cast("transparency_request__uuid", CharField()),
+                    Value("/"),
+                ),
+            ),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+        "c_issuing_body": F("issuing_body"),
+        "c_document_reference": F("document_reference"),
+        "c_amount": Func(F("amount"), function="trim_scale"),
+        "c_currency": F("currency"),
+        "c_fiscal_year": F("fiscal_year"),
+        "c_budget_programme": F("budget_programme"),
+        "c_budget_stage": F("budget_stage"),
+        "c_outlet": F("outlet"),
+        "c_author": F("author"),
+        "c_relays_source": Case(
+            When(kind=EvidenceKind.NEWS_REPORT, relays_source=True, then=Value("yes")),
+            When(kind=EvidenceKind.NEWS_REPORT, then=Value("no")),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+        "c_relayed_source": F("relayed_source"),
+        "c_pseudonym": F("pseudonym"),
+        "c_method": F("method"),
+        "c_sample": F("sample"),
+        "c_fieldwork_start": _iso_date("fieldwork_start"),
+        "c_fieldwork_end": _iso_date("fieldwork_end"),
+        "c_source_reliability": F("source_reliability"),
+        "c_information_credibility": F("information_credibility"),
+    }
+
+
 def public_rows(base_url: str) -> QuerySet[Evidence]:
     """One row per public item, the CSV's columns in order, every cell text."""
     columns = {
@@ -94,6 +154,7 @@ def public_rows(base_url: str) -> QuerySet[Evidence]:
         "c_institutions": _codes("institutions"),
         "c_language": F("language"),
         "c_organisation": F("organisation__name"),
+        **_kind_columns(base_url),
     }
     assert len(columns) == len(EVIDENCE_COLUMNS)
     annotated = {name: _text(expression) for name, expression in columns.items()}

@@ -4,6 +4,9 @@ values measured as a count or a percentage."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -51,23 +54,59 @@ def strip_metadata_field() -> forms.BooleanField:
     )
 
 
-def indicator_choices(plan: Plan) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Indicators grouped by pillar and objective, civil-society ones last in each pillar (one query)."""
+@dataclass(frozen=True)
+class IndicatorOption:
+    """One indicator as a choice: prints as "I07 — text" and carries what the picker shows and searches."""
+
+    code: str
+    text: str
+    is_official: bool
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.text}"
+
+    @property
+    def search(self) -> str:
+        """The words a search matches: the code (also without its leading zeros, "I7") and the text, folded."""
+        short = re.sub(r"(?<=[A-Za-z])0+(?=\d)", "", self.code)
+        return fold(f"{self.code} {short} {self.text}")
+
+
+@dataclass(frozen=True)
+class PillarGroup:
+    """A pillar as a group of choices: prints as "P1 · Prevention"."""
+
+    code: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as the indicator picker's script folds what a person types ("Misión" → "mision")."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+IndicatorChoices = list[tuple[PillarGroup, list[tuple[str, IndicatorOption]]]]
+
+
+def indicator_choices(plan: Plan) -> IndicatorChoices:
+    """The plan's active indicators grouped by pillar, official ones first, civil-society ones last (one query)."""
     indicators = (
         Indicator.objects.active()
         .filter(plan=plan)
-        .select_related("pillar", "line_of_action__objective")
-        .order_by("pillar__position", "-is_official", "position")
+        .select_related("pillar")
+        .only("pk", "code", "text_es", "text_en", "is_official", "pillar__code", "pillar__name_es", "pillar__name_en")
+        .order_by("pillar__position", "pillar__code", "-is_official", "position", "code")
     )
-    groups: dict[str, list[tuple[str, str]]] = {}
+    groups: dict[int, tuple[PillarGroup, list[tuple[str, IndicatorOption]]]] = {}
     for ind in indicators:
-        if ind.line_of_action is not None:
-            objective = ind.line_of_action.objective
-            key = f"{ind.pillar.code} · {ind.pillar.name} — {objective.code}: {objective.text}"
-        else:
-            key = f"{ind.pillar.code} · {ind.pillar.name} — " + _("civil-society indicators (not official)")
-        groups.setdefault(key, []).append((str(ind.pk), f"{ind.code} — {ind.text}"))
-    return list(groups.items())
+        if ind.pillar_id not in groups:
+            groups[ind.pillar_id] = (PillarGroup(ind.pillar.code, ind.pillar.name), [])
+        groups[ind.pillar_id][1].append((str(ind.pk), IndicatorOption(ind.code, ind.text, ind.is_official)))
+    return list(groups.values())
 
 
 def not_future(value: dt.date | None) -> dt.date | None:

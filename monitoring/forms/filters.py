@@ -24,6 +24,7 @@ from monitoring.models import (
     Region,
     Visibility,
 )
+from monitoring.reliability import NOT_ASSESSED, InformationCredibility, SourceReliability
 from portal.models import Organisation
 
 MAX_CODE = 40
@@ -63,6 +64,27 @@ class PublicEvidenceFilterForm(forms.Form):
     state = forms.CharField(label=gettext_lazy("State"), required=False, max_length=MAX_CODE)
     kind = forms.CharField(label=gettext_lazy("Kind"), required=False, max_length=MAX_CODE)
     year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=1900, max_value=2100)
+    # The reliability assessment (docs/RELIABILITY.md): one value of its scale, or "not_assessed" (blank).
+    source_reliability = forms.ChoiceField(
+        label=gettext_lazy("Source"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Any reliability")),
+            *SourceReliability.choices,
+            (NOT_ASSESSED, gettext_lazy("Not assessed")),
+        ],
+        error_messages={"invalid_choice": gettext_lazy("Choose a reliability of the source from the list.")},
+    )
+    information_credibility = forms.ChoiceField(
+        label=gettext_lazy("Information"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Any credibility")),
+            *InformationCredibility.choices,
+            (NOT_ASSESSED, gettext_lazy("Not assessed")),
+        ],
+        error_messages={"invalid_choice": gettext_lazy("Choose a credibility of the information from the list.")},
+    )
 
     def __init__(self, *args: Any, widgets: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -128,12 +150,18 @@ class PublicEvidenceFilterForm(forms.Form):
             queryset = queryset.filter(kind=data["kind"])
         if data.get("year"):
             queryset = queryset.filter(period_start__year__lte=data["year"], period_end__year__gte=data["year"])
+        for field in ("source_reliability", "information_credibility"):
+            if data.get(field):
+                queryset = queryset.filter(**{field: "" if data[field] == NOT_ASSESSED else data[field]})
         return queryset
 
 
 class EvidenceFilterForm(CompactFilters, forms.Form):
-    """Filters of 'My organisation's evidence'. Unknown values are ignored, never an error page."""
+    """Filters and search of 'My organisation's evidence' (the page and its exports). Unknown values are ignored,
+    never an error page; search words that cannot be searched (too long, a NUL byte) match nothing and say why
+    beside the field."""
 
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=search.MAX_QUERY)
     status = forms.ChoiceField(
         label=gettext_lazy("Status"), required=False, choices=[("", gettext_lazy("All")), *EvidenceStatus.choices]
     )
@@ -150,10 +178,27 @@ class EvidenceFilterForm(CompactFilters, forms.Form):
         super().__init__(*args, **kwargs)
         self.style_fields()
 
+    @property
+    def query(self) -> str:
+        """The search words typed ("" when none, or when the form is invalid)."""
+        if not self.is_bound or not self.is_valid():
+            return ""
+        return str(self.cleaned_data.get("q") or "")
+
     def apply(self, queryset: QuerySet[Evidence]) -> QuerySet[Evidence]:
-        """The organisations' evidence narrowed by the valid filters (all of it when a value is invalid)."""
+        """``narrow()``, ordered: best first when the search words are rare (monitoring.search.search), newest
+        source first when they are common, newest logged first without words."""
+        queryset = self.narrow(queryset)
+        if search.terms(self.query):  # words to search ("a" or punctuation alone are none)
+            return search.search(queryset, self.query)
+        return queryset.order_by("-created_at", "-pk")
+
+    def narrow(self, queryset: QuerySet[Evidence]) -> QuerySet[Evidence]:
+        """The organisations' evidence narrowed by the valid filters and the search words, not ordered (all of it
+        when a filter is invalid; none when the search words are). A filter on indicators is an EXISTS, not a
+        join: no duplicate rows."""
         if not self.is_valid():
-            return queryset
+            return queryset.none() if "q" in self.errors else queryset
         data = self.cleaned_data
         if data["status"]:
             queryset = queryset.filter(status=data["status"])
@@ -162,9 +207,12 @@ class EvidenceFilterForm(CompactFilters, forms.Form):
         if data["visibility"]:
             queryset = queryset.filter(visibility=data["visibility"])
         if data["indicator"]:
-            queryset = queryset.filter(indicators__code=data["indicator"].strip().upper())
+            links = Evidence.indicators.through.objects.filter(evidence_id=OuterRef("pk"))
+            queryset = queryset.filter(Exists(links.filter(indicator__code=data["indicator"].strip().upper())))
         if data["year"]:
             queryset = queryset.filter(period_start__year__lte=data["year"], period_end__year__gte=data["year"])
+        if data["q"]:
+            queryset = search.matching(queryset, data["q"])
         return queryset
 
 
@@ -176,6 +224,7 @@ class QueueFilterForm(CompactFilters, forms.Form):
         required=False,
         choices=[(s.value, s.label) for s in EvidenceStatus if s != EvidenceStatus.DRAFT],
     )
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=search.MAX_QUERY)
     organisation = forms.ModelChoiceField(
         label=gettext_lazy("Organisation"), queryset=Organisation.objects.all(), required=False, to_field_name="slug"
     )
@@ -200,10 +249,23 @@ class QueueFilterForm(CompactFilters, forms.Form):
             return str(self.cleaned_data["status"])
         return EvidenceStatus.SUBMITTED
 
+    @property
+    def query(self) -> str:
+        """The search words typed ("" when none, or when the form is invalid)."""
+        if not self.is_bound or not self.is_valid():
+            return ""
+        return str(self.cleaned_data.get("q") or "")
+
     def apply(self, queryset: QuerySet[Evidence]) -> QuerySet[Evidence]:
-        """Items of the status shown, narrowed by the valid filters (none when a value is invalid)."""
+        """Items of the status shown, narrowed by the valid filters and the search words (the same engine as the
+        public list: monitoring.search), not ordered. A malformed filter filters nothing else out; search words
+        that cannot be searched (too long, a NUL byte) match nothing and say why beside the field."""
+        if self.is_bound and not self.is_valid() and "q" in self.errors:
+            return queryset.none()
         if self.is_valid():
             data = self.cleaned_data
+            if data["q"]:
+                queryset = search.matching(queryset, data["q"])
             if data["organisation"]:
                 queryset = queryset.filter(organisation=data["organisation"])
             if data["indicator"]:

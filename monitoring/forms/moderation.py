@@ -1,5 +1,6 @@
 """Moderators' forms: approving the items ticked in the queue (then returning to the same filters), messages on an
-item's thread and internal notes, marking an item as a duplicate."""
+item's thread and internal notes, marking an item as a duplicate, the reliability assessment confirmed at approval
+and a testimony's visibility."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy
 
 from monitoring.forms.filters import QueueFilterForm
-from monitoring.models import MAX_COMMENT, CommentKind, TextFormat
+from monitoring.models import (
+    MAX_COMMENT,
+    CommentKind,
+    Evidence,
+    InformationCredibility,
+    SourceReliability,
+    TextFormat,
+    Visibility,
+)
 from monitoring.services.moderation import MAX_REASON
 from portal.fields import TextField
 
@@ -134,4 +143,75 @@ class DuplicateForm(forms.Form):
         reason = (self.cleaned_data.get("reason") or "").strip()
         if not reason:
             raise forms.ValidationError(gettext_lazy("Give a reason: the submitter will read it."))
+        return reason
+
+
+class ReliabilityForm(forms.Form):
+    """The reliability assessment a moderator confirms or changes when approving (docs/RELIABILITY.md): pre-filled
+    with the member's values, both required to approve."""
+
+    source_reliability = forms.ChoiceField(
+        label=gettext_lazy("Reliability of the source"),
+        help_text=gettext_lazy("How far the source can be trusted, whatever it says this time."),
+        error_messages={
+            "required": gettext_lazy("Choose how reliable the source is before approving."),
+            "invalid_choice": gettext_lazy("Choose how reliable the source is, from the list."),
+        },
+    )
+    information_credibility = forms.ChoiceField(
+        label=gettext_lazy("Credibility of the information"),
+        help_text=gettext_lazy("How far this piece of information can be trusted."),
+        error_messages={
+            "required": gettext_lazy("Choose how credible the information is before approving."),
+            "invalid_choice": gettext_lazy("Choose how credible the information is, from the list."),
+        },
+    )
+
+    def __init__(self, *args: Any, evidence: Evidence | None = None, **kwargs: Any) -> None:
+        if evidence is not None and not args and "data" not in kwargs:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "source_reliability": evidence.source_reliability,
+                    "information_credibility": evidence.information_credibility,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        choose = ("", gettext_lazy("Choose…"))
+        source: Any = self.fields["source_reliability"]
+        source.choices = [choose, *SourceReliability.choices]
+        information: Any = self.fields["information_credibility"]
+        information.choices = [choose, *InformationCredibility.choices]
+
+
+class VisibilityForm(forms.Form):
+    """A moderator changes a testimony's visibility (only she may make one public), with a reason."""
+
+    visibility = forms.ChoiceField(
+        label=gettext_lazy("Visibility"),
+        choices=Visibility.choices,
+        error_messages={
+            "required": gettext_lazy("Choose a visibility from the list."),
+            "invalid_choice": gettext_lazy("Choose a visibility from the list."),
+        },
+    )
+    reason = TextField(
+        label=gettext_lazy("Reason (kept in the audit trail)"),
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_REASON}),
+        error_messages={
+            "required": gettext_lazy("Give the reason for changing the visibility: the audit trail keeps it.")
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "visibility")
+        super().__init__(*args, **kwargs)
+
+    def clean_reason(self) -> str:
+        reason = (self.cleaned_data.get("reason") or "").strip()
+        if not reason:
+            raise forms.ValidationError(
+                gettext_lazy("Give the reason for changing the visibility: the audit trail keeps it.")
+            )
         return reason

@@ -29,7 +29,7 @@ from monitoring.models import (
     RequestStatus,
     TransparencyAttachment,
 )
-from monitoring.widgets import DisclosureCheckboxes
+from monitoring.widgets import IndicatorPicker
 from portal.fields import TextField
 from portal.widgets import DateInput
 
@@ -51,7 +51,10 @@ class FileRequestForm(forms.Form):
         help_text=gettext_lazy("One request is recorded per institution, each with its own folio."),
     )
     indicators = forms.MultipleChoiceField(
-        label=gettext_lazy("Indicators"), required=False, widget=DisclosureCheckboxes
+        label=gettext_lazy("Indicators"),
+        required=False,
+        widget=IndicatorPicker,
+        help_text=gettext_lazy("Tick every indicator the question is about."),
     )
     is_public = forms.BooleanField(
         label=gettext_lazy("Make the question and answer public"),

@@ -1,3 +1,5 @@
+from monitoring.models.archive import ArchiveStatus as ArchiveStatus
+from monitoring.models.archive import SourceArchive as SourceArchive
 from monitoring.models.catalogue import (
     Direction,
     Indicator,
@@ -48,6 +50,7 @@ from monitoring.models.evidence import (
     Visibility,
     transition_allowed,
 )
+from monitoring.models.imports import ImportedRow, ImportJob, ImportStatus
 from monitoring.models.published import PublishedFile
 from monitoring.models.reports import (
     RATING_STYLE,
@@ -107,6 +110,9 @@ __all__ = [
     "EvidenceLanguage",
     "EvidenceStatus",
     "Holiday",
+    "ImportJob",
+    "ImportStatus",
+    "ImportedRow",
     "Indicator",
     "InformationCredibility",
     "Institution",

@@ -103,6 +103,33 @@ PUBLIC_EVIDENCE_FIELDS = [
     "institutions",
     "language",
     "organisation",
+    # The fields of one kind (KIND_FIELDS), empty for items of other kinds; never PRIVATE_KIND_FIELDS.
+    "series_name",
+    "disaggregation",
+    "producing_body",
+    "folio",
+    "answering_institution",
+    "answer_type",
+    "transparency_request",
+    "issuing_body",
+    "document_reference",
+    "amount",
+    "currency",
+    "fiscal_year",
+    "budget_programme",
+    "budget_stage",
+    "outlet",
+    "author",
+    "relays_source",
+    "relayed_source",
+    "pseudonym",
+    "method",
+    "sample",
+    "fieldwork_start",
+    "fieldwork_end",
+    # Reliability (docs/RELIABILITY.md).
+    "source_reliability",
+    "information_credibility",
 ]
 
 # The fields each kind of evidence has besides the common ones, in the order forms, pages, the API and CSVs show

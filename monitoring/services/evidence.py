@@ -19,13 +19,17 @@ from django.utils.translation import gettext as _
 from monitoring import attachments, notifications, previews, search
 from monitoring.files import CheckedFile
 from monitoring.models import (
+    ALL_KIND_FIELDS,
     EDITABLE_STATUSES,
+    KIND_FIELDS,
     EntryKind,
     Evidence,
     EvidenceAttachment,
+    EvidenceKind,
     EvidenceStatus,
     ModerationEntry,
     PreviewPage,
+    Visibility,
     transition_allowed,
 )
 from portal import audit
@@ -49,6 +53,9 @@ TRACKED_FIELDS = [
     "value_unit",
     "language",
     "visibility",
+    *ALL_KIND_FIELDS,
+    "source_reliability",
+    "information_credibility",
 ]
 TRACKED_M2M = ["indicators", "regions", "institutions"]
 
@@ -73,7 +80,7 @@ def _plain_value(value: Any) -> Any:
     """Comparable, JSON-ready values: 22 and 22.00 are the same number, so no change is recorded between them."""
     if isinstance(value, Decimal):
         return plain_decimal(value)
-    return str(value) if value is not None and not isinstance(value, (str, list)) else value
+    return str(value) if value is not None and not isinstance(value, (str, list, bool)) else value
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -99,6 +106,52 @@ def _store_files(evidence: Evidence, files: Iterable[CheckedFile], actor: User, 
 
 
 _discard = attachments.discard
+
+
+DEFAULT_CURRENCY = "MXN"  # of budget documents
+
+
+def empty_kind_value(name: str) -> Any:
+    """What a kind field holds on an item of another kind: blank, null, unticked or an empty list."""
+    field = Evidence._meta.get_field(name)
+    if field.get_internal_type() == "BooleanField":
+        return False
+    if field.get_internal_type() == "JSONField":
+        return []
+    return None if field.null else ""
+
+
+def kind_missing(values: dict[str, Any]) -> list[str]:
+    """Names of the kind fields a submission of this kind needs but ``values`` lacks."""
+    kind = values.get("kind") or ""
+    missing = []
+    if kind == EvidenceKind.NEWS_REPORT and values.get("relays_source") and not values.get("relayed_source"):
+        missing.append("relayed_source")
+    if kind == EvidenceKind.TESTIMONY:
+        if not values.get("consent_recorded"):
+            missing.append("consent_recorded")
+        else:
+            missing += [name for name in ("consent_date", "consent_recorded_by") if not values.get(name)]
+    return missing
+
+
+def _apply_kind_rules(evidence: Evidence, kept_visibility: str | None = None) -> None:
+    """Every writer gets the same rules: fields of other kinds saved empty, a testimony confidential by default and
+    never opened by its organisation (a moderator does that, with a reason, in services/moderation.py)."""
+    own = set(KIND_FIELDS.get(evidence.kind, ()))
+    for name in ALL_KIND_FIELDS:
+        if name not in own:
+            setattr(evidence, name, empty_kind_value(name))
+    if evidence.kind == EvidenceKind.TESTIMONY:
+        if not evidence.visibility:
+            evidence.visibility = Visibility.CONFIDENTIAL
+        elif evidence.visibility != Visibility.CONFIDENTIAL and evidence.visibility != kept_visibility:
+            raise EvidenceError(
+                _(
+                    "A testimony is confidential: only a moderator can open it to reviewers or make it public, "
+                    "with a reason."
+                )
+            )
 
 
 def _check_member(evidence_org: Organisation, actor: User) -> None:
@@ -134,6 +187,7 @@ def create_evidence(
                 organisation=organisation, submitted_by=actor, status=EvidenceStatus.DRAFT, creation_key=creation_key
             )
             m2m = _apply(evidence, dict(fields))
+            _apply_kind_rules(evidence)
             evidence.save()
             for name, values in m2m.items():
                 getattr(evidence, name).set(values)
@@ -142,7 +196,7 @@ def create_evidence(
                 action="monitoring.evidence.created",
                 obj=evidence,
                 actor=actor,
-                changes={k: [None, v] for k, v in _snapshot(evidence).items() if v not in (None, "", [])},
+                changes={k: [None, v] for k, v in _snapshot(evidence).items() if v not in (None, "", [], False)},
                 reason=reason,
             )
             _store_files(evidence, files, actor, stored)
@@ -189,7 +243,9 @@ def update_evidence(
                     )
                 )
             before = _snapshot(locked)
+            kept_visibility = locked.visibility
             m2m = _apply(locked, dict(fields))
+            _apply_kind_rules(locked, kept_visibility)
             for name, values in m2m.items():
                 getattr(locked, name).set(values)
             changes = _diff(before, _snapshot(locked))
@@ -228,6 +284,9 @@ def _submit_locked(evidence: Evidence, actor: User, note: str = "") -> None:
     )
     ModerationEntry.objects.create(evidence=evidence, author=actor, kind=EntryKind.SUBMITTED, text=note.strip())
     previews.request_previews(evidence)  # the moderation page's inline previews, rendered in the worker on commit
+    from monitoring.archiving import archive_on_submission  # a copy of the source URL, fetched by the worker
+
+    archive_on_submission(evidence, actor)
     notifications.evidence_submitted(evidence, actor)
 
 
@@ -249,6 +308,8 @@ def missing_for_submission(evidence: Evidence) -> list[str]:
     for name in ("kind", "summary", "source_date", "period_start", "language", "visibility"):
         if not getattr(evidence, name):
             missing.append(str(getattr(Evidence._meta.get_field(name), "verbose_name", name)))
+    for name in kind_missing({name: getattr(evidence, name) for name in ("kind", *ALL_KIND_FIELDS)}):
+        missing.append(str(getattr(Evidence._meta.get_field(name), "verbose_name", name)))
     if not evidence.indicators.exists():
         missing.append(str(getattr(Evidence._meta.get_field("indicators"), "verbose_name", "indicators")))
     if not evidence.source_url and not evidence.attachments.exists():

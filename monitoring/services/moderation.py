@@ -1,4 +1,5 @@
-"""Moderation decisions: approve, reject, ask for changes, withdraw.
+"""Moderation decisions: approve, reject, ask for changes, withdraw; the reliability assessment confirmed at
+approval (docs/RELIABILITY.md) and a testimony's visibility, which only a moderator changes.
 
 Each decision runs in one transaction that locks the evidence row, checks the
 transition against the lifecycle table, records a ModerationEntry and an audit
@@ -12,12 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from monitoring import notifications, public_state
-from monitoring.models import EntryKind, Evidence, EvidenceStatus, ModerationEntry, transition_allowed
+from monitoring.models import (
+    EntryKind,
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    InformationCredibility,
+    ModerationEntry,
+    SourceReliability,
+    Visibility,
+    transition_allowed,
+)
 from monitoring.services.evidence import EvidenceError
 from portal import audit
 from portal.errors import StaleVersion
@@ -97,7 +109,15 @@ def _decide(*, evidence: Evidence, actor: User, decision: str, reason: str, expe
         before = locked.status
         locked.status = rule.status
         locked.version += 1
-        locked.save(update_fields=["status", "version", "updated_at"])
+        fields = ["status", "version", "updated_at"]
+        if decision == "approve" and locked.source_reliability and locked.information_credibility:
+            # Approval confirms the assessment the item carries now: the member's, or the moderator's when she
+            # changed it on the decision page (approve_assessed, same transaction, audited there). The decision page
+            # and bulk approval refuse an item without one; an item approved otherwise stays "not assessed".
+            locked.reliability_confirmed_by = actor
+            locked.reliability_confirmed_at = timezone.now()
+            fields += ["reliability_confirmed_by", "reliability_confirmed_at"]
+        locked.save(update_fields=fields)
         entry = ModerationEntry.objects.create(evidence=locked, author=actor, kind=rule.entry_kind, text=reason)
         audit.record(
             action=rule.action, obj=locked, actor=actor, changes={"status": [before, rule.status]}, reason=reason
@@ -119,6 +139,109 @@ def approve_evidence(
     """Approve a submitted item. A moderator may not approve what she submitted."""
     _require_moderator(actor)
     return _decide(evidence=evidence, actor=actor, decision="approve", reason=note, expected_version=expected_version)
+
+
+def checked_assessment(source_reliability: str, information_credibility: str) -> tuple[str, str]:
+    """Both values of an assessment, each one of its scale (docs/RELIABILITY.md); anything else is refused."""
+    if source_reliability not in SourceReliability.values:
+        raise EvidenceError(_("Choose how reliable the source is, from the list."))
+    if information_credibility not in InformationCredibility.values:
+        raise EvidenceError(_("Choose how credible the information is, from the list."))
+    return source_reliability, information_credibility
+
+
+def _store_assessment(
+    *, evidence: Evidence, actor: User, source: str, information: str, expected_version: int | None
+) -> None:
+    locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if locked.status != EvidenceStatus.SUBMITTED or (
+        expected_version is not None and locked.version != expected_version
+    ):
+        return  # decided or changed meanwhile: the decision that follows refuses it and says why
+    changes = {
+        field: [getattr(locked, field), value]
+        for field, value in (("source_reliability", source), ("information_credibility", information))
+        if getattr(locked, field) != value
+    }
+    if not changes:
+        return
+    locked.source_reliability, locked.information_credibility = source, information
+    locked.save(update_fields=["source_reliability", "information_credibility", "updated_at"])
+    audit.record(action="monitoring.evidence.reliability_changed", obj=locked, actor=actor, changes=changes)
+
+
+def approve_assessed(
+    *,
+    evidence: Evidence,
+    actor: User,
+    note: str,
+    expected_version: int | None,
+    source_reliability: str,
+    information_credibility: str,
+    confirm_claim: bool = False,
+) -> Evidence:
+    """The decision page's approval: the moderator confirms or changes the member's reliability assessment and
+    approves, in one transaction. A change is audited with the values before and after; the approval records who
+    confirmed the assessment and when. Claims are checked by conversations.decide, as for every decision."""
+    from monitoring.services import conversations  # it imports this module
+
+    _require_moderator(actor)
+    source, information = checked_assessment(source_reliability, information_credibility)
+    with transaction.atomic():
+        _store_assessment(
+            evidence=evidence, actor=actor, source=source, information=information, expected_version=expected_version
+        )
+        return conversations.decide(
+            evidence=evidence,
+            actor=actor,
+            decision="approve",
+            reason=note,
+            expected_version=expected_version,
+            confirm_claim=confirm_claim,
+        )
+
+
+def change_visibility(
+    *, evidence: Evidence, actor: User, visibility: str, reason: str, expected_version: int | None
+) -> Evidence:
+    """A moderator changes a testimony's visibility (making it public, or confidential again), with a reason that
+    the audit trail keeps. A testimony is confidential until then; organisations set other items' visibility."""
+    _require_moderator(actor)
+    reason = normalize_newlines(reason or "").strip()
+    if visibility not in Visibility.values:
+        raise EvidenceError(_("Choose a visibility from the list."))
+    if not reason:
+        raise EvidenceError(_("Give the reason for changing the visibility: the audit trail keeps it."))
+    if len(reason) > MAX_REASON:
+        raise EvidenceError(_("The reason is too long (at most %(max)s characters).") % {"max": MAX_REASON})
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise AlreadyDecided(
+                _("This item changed while you were looking at it (now: %(status)s). Reload it and decide again.")
+                % {"status": locked.get_status_display().lower()}
+            )
+        if locked.kind != EvidenceKind.TESTIMONY:
+            raise EvidenceError(_("Only a testimony's visibility is changed here; its organisation sets the others'."))
+        if not locked.was_submitted:
+            raise EvidenceError(_("This item is a draft: it has not been submitted yet."))
+        before = locked.visibility
+        if before == visibility:
+            return locked
+        was_public = locked.is_public
+        locked.visibility = visibility
+        locked.version += 1
+        locked.save(update_fields=["visibility", "version", "updated_at"])
+        audit.record(
+            action="monitoring.evidence.visibility_changed",
+            obj=locked,
+            actor=actor,
+            changes={"visibility": [before, visibility]},
+            reason=reason,
+        )
+        if was_public or locked.is_public:  # public pages and the public CSVs change
+            public_state.evidence_changed([locked])
+    return locked
 
 
 def reject_evidence(*, evidence: Evidence, actor: User, reason: str, expected_version: int | None = None) -> Evidence:

@@ -19,6 +19,7 @@ from monitoring.deadlines import load_calendar
 from monitoring.files import CheckedFile, spooled_copy
 from monitoring.models import (
     ANSWERED_STATUSES,
+    AnswerType,
     Evidence,
     EvidenceKind,
     Indicator,
@@ -227,6 +228,16 @@ def withdraw_request(
         return _save(locked, actor, "monitoring.transparency.withdrawn", {"status": [before, RequestStatus.WITHDRAWN]})
 
 
+# The request's outcome, as the answer's type on the evidence made from it.
+ANSWER_TYPES: dict[str, str] = {
+    RequestStatus.ANSWERED: AnswerType.FULL,
+    RequestStatus.PARTIAL: AnswerType.PARTIAL,
+    RequestStatus.NONEXISTENT: AnswerType.NONEXISTENT,
+    RequestStatus.RESERVED: AnswerType.CLASSIFIED,
+    RequestStatus.NOT_COMPETENT: AnswerType.NOT_COMPETENT,
+}
+
+
 def create_evidence_from_answer(
     *, request: TransparencyRequest, actor: User, expected_version: int | None = None
 ) -> Evidence:
@@ -273,6 +284,9 @@ def create_evidence_from_answer(
                 "language": "es",
                 "visibility": Visibility.PUBLIC if locked.is_public else Visibility.CONFIDENTIAL,
                 "transparency_request": locked,
+                "folio": locked.folio,
+                "answering_institution": locked.institution,
+                "answer_type": ANSWER_TYPES.get(locked.status, ""),
                 "indicators": [i for i in indicators if i.plan_id == plan_id],
                 "institutions": [locked.institution],
             },

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from monitoring import duplicates, previews
 from monitoring.audit_labels import label_for
 from monitoring.forms.filters import QueueFilterForm
-from monitoring.forms.moderation import BulkApprovalForm, CommentForm, DuplicateForm
-from monitoring.models import DuplicateMark, Evidence, EvidenceStatus, Indicator, ModerationEntry
+from monitoring.forms.moderation import BulkApprovalForm, CommentForm, DuplicateForm, ReliabilityForm, VisibilityForm
+from monitoring.models import DuplicateMark, Evidence, EvidenceKind, EvidenceStatus, Indicator, ModerationEntry
 from monitoring.permissions import (
     get_evidence_for_conversation,
     get_evidence_for_moderator,
@@ -90,19 +90,36 @@ def queue(request: HttpRequest) -> HttpResponse:
 def item(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     evidence = get_evidence_for_moderator(request.user, uuid)
     if request.method == "POST":
+        decision = request.POST.get("decision", "")
+        reliability = ReliabilityForm(request.POST) if decision == "approve" else None
+        if reliability is not None and not reliability.is_valid():  # both values are required to approve
+            return _item_page(request, evidence, reliability_form=reliability)
         with refusal(request) as refused:
-            evidence = conversations.decide(
-                evidence=evidence,
-                actor=request.user,
-                decision=request.POST.get("decision", ""),
-                reason=request.POST.get("reason", ""),
-                expected_version=expected_version(request),
-                confirm_claim=request.POST.get("confirm_claim") == "yes",
-            )
+            if reliability is not None:
+                evidence = moderation.approve_assessed(
+                    evidence=evidence,
+                    actor=request.user,
+                    note=request.POST.get("reason", ""),
+                    expected_version=expected_version(request),
+                    source_reliability=reliability.cleaned_data["source_reliability"],
+                    information_credibility=reliability.cleaned_data["information_credibility"],
+                    confirm_claim=request.POST.get("confirm_claim") == "yes",
+                )
+            else:
+                evidence = conversations.decide(
+                    evidence=evidence,
+                    actor=request.user,
+                    decision=decision,
+                    reason=request.POST.get("reason", ""),
+                    expected_version=expected_version(request),
+                    confirm_claim=request.POST.get("confirm_claim") == "yes",
+                )
         if refused.error is not None:  # 409 when another decision won the race (AlreadyDecided is a StaleVersion)
             if refused.conflict:
                 evidence.refresh_from_db()  # the page shows the item as it is now
-            return _item_page(request, evidence, status=refused.status)
+                return _item_page(request, evidence, status=refused.status)
+            kept = {"reliability_form": reliability} if reliability is not None else {}  # as she chose them
+            return _item_page(request, evidence, status=refused.status, **kept)
         messages.success(request, _("Decision recorded: %(status)s.") % {"status": evidence.get_status_display()})
         return _after_decision(request)
     if previews.needs_previews(evidence):
@@ -172,6 +189,9 @@ def _item_context(evidence: Evidence, request: AuthenticatedHttpRequest, **forms
         "comment_form": CommentForm(),
         "note_form": CommentForm(internal=True),
         "duplicate_form": _duplicate_form(None, candidates),
+        "reliability_form": ReliabilityForm(evidence=evidence),
+        "visibility_form": VisibilityForm(initial={"visibility": evidence.visibility}),
+        "can_change_visibility": evidence.kind == EvidenceKind.TESTIMONY,
     }
     context.update(forms)
     return context
@@ -301,6 +321,32 @@ def mark_duplicate(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse
     return _item_page(request, evidence, status=status, duplicate_form=form)
 
 
+@login_required
+@require_POST
+def change_visibility(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    """A testimony made public (or confidential again) by a moderator, with a reason."""
+    evidence = get_evidence_for_moderator(request.user, uuid)
+    form = VisibilityForm(request.POST)
+    status = 200
+    if form.is_valid():
+        with refusal(request) as refused:
+            evidence = moderation.change_visibility(
+                evidence=evidence,
+                actor=request.user,
+                visibility=form.cleaned_data["visibility"],
+                reason=form.cleaned_data["reason"],
+                expected_version=expected_version(request),
+            )
+            messages.success(
+                request, _("Visibility recorded: %(visibility)s.") % {"visibility": evidence.get_visibility_display()}
+            )
+            return redirect("monitoring:moderation_item", uuid=evidence.uuid)
+        status = refused.status
+        if refused.conflict:
+            evidence.refresh_from_db()
+    return _item_page(request, evidence, status=status, visibility_form=form)
+
+
 @never_cache
 @require_safe
 @serves_files
@@ -320,6 +366,9 @@ def bulk_approve(request: AuthenticatedHttpRequest) -> HttpResponse:
             if conversations.claimed_by_other(evidence, request.user):
                 claim = conversations.active_claim(evidence)
                 raise EvidenceError(conversations.describe_claim(claim) if claim else "")
+            if not (evidence.source_reliability and evidence.information_credibility):
+                # Bulk approval confirms the member's assessment as it stands; without one, the item needs its page.
+                raise EvidenceError(_("it has no reliability assessment yet: assess and approve it from its page."))
             moderation.approve_evidence(evidence=evidence, actor=request.user)
             approved += 1
         except EvidenceError as exc:

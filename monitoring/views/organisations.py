@@ -99,7 +99,11 @@ def organisation_public(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("indicator__plan__slug", "indicator__position")
     )
     public = Evidence.objects.public().filter(organisation=organisation)
-    recent = list(public.listing().order_by("-created_at", "-pk").only("uuid", "title", "kind")[:RECENT_EVIDENCE])
+    recent = list(
+        public.listing()
+        .order_by("-created_at", "-pk")
+        .only("uuid", "title", "kind", "source_reliability", "information_credibility")[:RECENT_EVIDENCE]
+    )
     return render(
         request,
         "monitoring/organisation_public_detail.html",

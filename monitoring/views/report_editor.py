@@ -196,7 +196,16 @@ def pillar(request: AuthenticatedHttpRequest, uuid: str, code: str) -> HttpRespo
         form = AssessmentForm(
             request.POST if bound else None, assessment=assessment, evidence=evidence, initial=initial
         )
-        forms.append({"assessment": assessment, "form": form, "evidence": evidence, "stale": None})
+        forms.append(
+            {
+                "assessment": assessment,
+                "form": form,
+                "evidence": evidence,
+                # Each citable item by its key: the reliability mark beside its tick box (docs/RELIABILITY.md).
+                "by_pk": {str(e.pk): e for e in evidence},
+                "stale": None,
+            }
+        )
         if bound and form.is_valid():
             with refusal(request) as refused:
                 report_service.save_assessment(

@@ -1,4 +1,4 @@
-"""Members' workspace: log, edit, submit and follow their organisation's evidence."""
+"""Members' workspace: log, edit, submit, follow, search and export their organisation's evidence."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from monitoring import attachments, duplicates
 from monitoring.audit_labels import label_for, reason_for
+from monitoring.exports import organisation as organisation_export
 from monitoring.forms.evidence import EvidenceForm, initial_from
 from monitoring.forms.filters import EvidenceFilterForm
 from monitoring.forms.moderation import CommentForm
@@ -37,7 +39,7 @@ from monitoring.services import evidence as evidence_service
 from portal.http import CONFLICT, AuthenticatedHttpRequest, Refusal, expected_version, refusal
 from portal.links import kept_params, query_params
 from portal.models import AuditEvent
-from portal.permissions import is_moderator, organisations_of
+from portal.permissions import get_own_membership, is_moderator, organisations_of
 from portal.storage import STORAGE_ERRORS, serves_files
 
 PAGE_SIZE = 25
@@ -76,12 +78,11 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
     if not organisations:
         return render(request, "monitoring/evidence_list.html", {"no_organisation": True})
     form = EvidenceFilterForm(request.GET or None)
+    # Ordered by the form: newest first, or best first for rare search words (as the public list).
     items = (
-        form.apply(Evidence.objects.filter(organisation__in=organisations))
-        .distinct()
+        form.apply(Evidence.objects.filter(organisation__in=organisations).listing())
         .select_related("organisation", "submitted_by")
         .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.only("pk", "code", "plan_id")))
-        .order_by("-created_at", "-pk")
     )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = kept_params(request)
@@ -89,7 +90,45 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "monitoring/evidence_list.html",
-        {"page": page, "form": form, "organisations": organisations, "query": query.urlencode()},
+        {"page": page, "form": form, "q": form.query, "organisations": organisations, "query": query.urlencode()},
+    )
+
+
+@query_params(EvidenceFilterForm.base_fields)
+@never_cache
+@login_required
+@require_safe
+def evidence_export(request: AuthenticatedHttpRequest, slug: str, fmt: str) -> HttpResponseBase:
+    """All of one organisation's evidence that the workspace filters select (every status and visibility), as CSV
+    (streamed) or XLSX; an audited action. The list page, with its errors, while a filter is invalid."""
+    if fmt not in organisation_export.FORMATS:
+        raise Http404
+    organisation = get_own_membership(request.user, slug).organisation
+    form = EvidenceFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return evidence_list(request)
+    items = form.narrow(Evidence.objects.filter(organisation=organisation))
+    organisation_export.record_export(
+        organisation=organisation,
+        actor=request.user,
+        filters=kept_params(request).urlencode(),
+        rows=items.count(),
+        fmt=fmt,
+    )
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"observatorio1325-{organisation.slug}-evidence-{stamp}.{fmt}"
+    if fmt == "csv":
+        response: HttpResponseBase = StreamingHttpResponse(
+            organisation_export.organisation_csv(items, base_url), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return FileResponse(
+        organisation_export.organisation_xlsx(items, base_url),
+        as_attachment=True,
+        filename=filename,
+        content_type=organisation_export.XLSX_CONTENT_TYPE,
     )
 
 

@@ -28,6 +28,14 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _close_leftover_contexts(browser: Browser) -> Iterator[None]:
+    """Each test's browser contexts end with it (a test that opens its own and fails half-way leaves none open)."""
+    yield
+    for context in list(browser.contexts):
+        context.close()
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     # Reduced motion: Bootstrap's smooth scrolling would otherwise move a box while Playwright clicks it.

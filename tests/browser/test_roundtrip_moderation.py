@@ -124,6 +124,9 @@ def submitted(cast, plan, title: str, lang: str) -> Evidence:
         plan=plan,
         title=title,
         indicators=[Indicator.objects.get(plan=plan, code="I08")],
+        # The member's reliability assessment, which approval confirms (tests/browser/test_roundtrip_reliability.py).
+        source_reliability="usually_reliable",
+        information_credibility="probably_true",
     )
     return submit_evidence(evidence=draft, actor=cast.member, expected_version=draft.version, note="Primera cifra.")
 

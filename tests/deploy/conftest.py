@@ -169,6 +169,9 @@ def deploy_env(*, workdir: Path, https: int, moto: int, smtp: int, static_root: 
         "EMAIL_USE_TLS": "false",
         "EMAIL_TIMEOUT": "5",
         "PROXY_COUNT": "1",
+        # The demo's source URLs are real government and press pages, out of reach from here: the worker would retry
+        # them for an hour. tests/monitoring/test_archiving.py fetches from its own server on 127.0.0.1.
+        "ARCHIVE_SOURCES": "false",
         "SECURE_SSL_REDIRECT": "false",
         "TWO_FACTOR_REQUIRED": "false",
         "API_RATE_LIMIT": f"{RATE_LIMIT}/minute",

@@ -81,7 +81,15 @@ def test_the_claimer_decides_without_being_asked_and_her_claim_ends(client, cast
     conversations.claim_item(evidence=evidence, actor=cast.moderator)
     client.force_login(cast.moderator)
     response = client.post(
-        f"/en/moderation/{evidence.uuid}/", {"decision": "approve", "reason": "", "version": evidence.version}
+        f"/en/moderation/{evidence.uuid}/",
+        {
+            "decision": "approve",
+            "reason": "",
+            "version": evidence.version,
+            # The reliability assessment the decision page requires to approve (docs/RELIABILITY.md).
+            "source_reliability": "reliable",
+            "information_credibility": "confirmed",
+        },
     )
     assert response.status_code == 302
     evidence.refresh_from_db()
@@ -140,6 +148,8 @@ def test_only_waiting_items_can_be_claimed(client, cast, plan):
 def test_bulk_approval_skips_an_item_a_colleague_claimed_and_says_so(client, cast, plan, colleague):
     held = item(cast, plan, title="Held item")
     free = item(cast, plan, title="Free item")
+    # Bulk approval confirms the member's reliability assessment: it needs one (docs/RELIABILITY.md).
+    type(free).objects.filter(pk=free.pk).update(source_reliability="reliable", information_credibility="confirmed")
     conversations.claim_item(evidence=held, actor=colleague)
     client.force_login(cast.moderator)
     response = client.post("/en/moderation/bulk/", {"items": [str(held.uuid), str(free.uuid)]}, follow=True)

@@ -14,6 +14,8 @@ from tests.factories import EvidenceFactory
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "outsider", "member", "reviewer", "other_reviewer", "moderator"]
+# The member's reliability assessment, which the decision page asks the moderator to confirm (docs/RELIABILITY.md).
+ASSESSED = {"source_reliability": "usually_reliable", "information_credibility": "probably_true"}
 
 
 def login(client, cast, role):
@@ -29,6 +31,7 @@ def submitted(cast, mx_plan, **kwargs):
         "status": EvidenceStatus.SUBMITTED,
         "submitted_at": timezone.now(),
         "indicators": [Indicator.objects.get(plan=mx_plan, code="I13")],
+        **ASSESSED,
     }
     defaults.update(kwargs)
     return EvidenceFactory(**defaults)
@@ -49,7 +52,8 @@ def test_moderation_pages_exist_only_for_moderators(client, cast, mx_plan, role,
     evidence = submitted(cast, mx_plan)
     login(client, cast, role)
     response = getattr(client, method)(
-        url.format(uuid=evidence.uuid), {"decision": "approve", "version": "1", "items": [str(evidence.uuid)]}
+        url.format(uuid=evidence.uuid),
+        {"decision": "approve", "version": "1", "items": [str(evidence.uuid)], **ASSESSED},
     )
     expected = {"anonymous": 302, "moderator": 200 if method == "get" else 302}.get(role, 404)
     assert response.status_code == expected
@@ -150,7 +154,7 @@ def test_the_second_moderator_sees_the_decision_that_won(client, cast, mx_plan):
     evidence = submitted(cast, mx_plan)
     version = evidence.version
     client.force_login(cast.moderator)
-    client.post(f"/en/moderation/{evidence.uuid}/", {"decision": "approve", "version": version})
+    client.post(f"/en/moderation/{evidence.uuid}/", {"decision": "approve", "version": version, **ASSESSED})
     second = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(second)
     response = client.post(
@@ -164,7 +168,7 @@ def test_the_second_moderator_sees_the_decision_that_won(client, cast, mx_plan):
 def test_a_double_click_records_one_decision(client, cast, mx_plan):
     evidence = submitted(cast, mx_plan)
     client.force_login(cast.moderator)
-    data = {"decision": "approve", "version": evidence.version}
+    data = {"decision": "approve", "version": evidence.version, **ASSESSED}
     client.post(f"/en/moderation/{evidence.uuid}/", data)
     client.post(f"/en/moderation/{evidence.uuid}/", data)
     assert AuditEvent.objects.filter(action="monitoring.evidence.approved").count() == 1
@@ -175,7 +179,7 @@ def test_then_next_opens_the_next_item(client, cast, mx_plan):
     second = submitted(cast, mx_plan)
     client.force_login(cast.moderator)
     response = client.post(
-        f"/en/moderation/{first.uuid}/", {"decision": "approve", "version": first.version, "then": "next"}
+        f"/en/moderation/{first.uuid}/", {"decision": "approve", "version": first.version, "then": "next", **ASSESSED}
     )
     assert response["Location"] == f"/en/moderation/{second.uuid}/"
 

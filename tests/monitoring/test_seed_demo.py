@@ -46,6 +46,17 @@ def test_seed_demo_creates_organisations_people_and_evidence_from_real_figures(s
 
     assert list(ReportVersion.objects.order_by("number").values_list("number", flat=True)) == [1, 2]
     assert TransparencyRequest.objects.filter(is_public=True).count() == 5
+    # Reliability from the file's rating, confirmed by the demo moderator (docs/RELIABILITY.md): the news relay
+    # behind SEMAR's 50 % figure is doubtful on both counts, and its public page says so.
+    semar = Evidence.objects.get(source_url="https://spamchronicles.com/?p=1441419")
+    assert (semar.source_reliability, semar.information_credibility) == ("doubtful", "doubtful")
+    assert semar.reliability_confirmed_by.email == "moderadora@observatorio1325.demo"
+    assert not approved.filter(reliability_confirmed_at__isnull=True).exists()
+    from django.test import Client
+
+    page = Client().get("/en/evidence/?source_reliability=doubtful").content.decode()
+    assert "SEMAR: la mitad de su personal desplegado en 2022 fueron mujeres" in page
+    assert "Source: doubtful · Information: doubtful" in page
 
 
 def test_seed_demo_is_idempotent(settings):

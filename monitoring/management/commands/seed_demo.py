@@ -21,10 +21,12 @@ from monitoring.models import (
     Evidence,
     EvidenceKind,
     Indicator,
+    InformationCredibility,
     Institution,
     Plan,
     Region,
     Report,
+    SourceReliability,
     Visibility,
 )
 from monitoring.partial_dates import PartialDate, partial_date_columns
@@ -68,6 +70,15 @@ MODERATOR_PERMISSIONS = [
     ("portal", "view_auditevent"),
     ("monitoring", "view_evidence"),
 ]
+
+
+# The one-word rating of monitoring/data/reported-values.yaml as the two values of the scale (docs/RELIABILITY.md):
+# none of the demo figures was confirmed against a second independent source, so even "high" is "probably true".
+RELIABILITY = {
+    "high": (SourceReliability.RELIABLE, InformationCredibility.PROBABLY_TRUE),
+    "medium": (SourceReliability.USUALLY_RELIABLE, InformationCredibility.POSSIBLY_TRUE),
+    "low": (SourceReliability.DOUBTFUL, InformationCredibility.DOUBTFUL),
+}
 
 
 class Command(BaseCommand):
@@ -266,6 +277,10 @@ class Command(BaseCommand):
                     "value_unit": entry["unit"] if value is not None else "",
                     "language": "es",
                     "visibility": Visibility.PUBLIC,
+                    # The member's assessment from the file's one-word rating (docs/RELIABILITY.md); the demo
+                    # moderator confirms it when approving.
+                    "source_reliability": RELIABILITY[entry["reliability"]][0],
+                    "information_credibility": RELIABILITY[entry["reliability"]][1],
                 },
             )
             # SSPC's MUCPAZ total contradicts INMUJERES's: it stays in the queue, for a moderator to weigh.
