@@ -395,9 +395,13 @@ def _charset(hop: Hop, head: bytes) -> str:
     if isinstance(name, bytes):
         name = name.decode("ascii", "ignore")
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return "utf-8"
+    # "charset=hex", "zlib", "rot13"…: codecs that are not text encodings (some decompress) are never applied.
+    if not info._is_text_encoding or info.name in ("idna", "punycode"):
+        return "utf-8"
+    return info.name
 
 
 def _decoded_chunks(hop: Hop) -> Iterator[bytes]:
@@ -471,6 +475,15 @@ class _TextExtractor(HTMLParser):
     def text(self) -> str:
         lines = (" ".join(line.split()) for line in "".join(self.parts).splitlines())
         return "\n".join(line for line in lines if line)[: self.limit]
+
+
+def _safe_extract(hop: Hop) -> str:
+    """The text extract, or none: a page whose text cannot be read is still archived (its WARC holds every byte)."""
+    try:
+        return text_extract(hop)
+    except Exception as exc:  # a hostile or broken page must not leave its copy pending for ever
+        logger.warning("archive text extract failed: %s", type(exc).__name__)  # never the page's bytes
+        return ""
 
 
 def text_extract(hop: Hop) -> str:
@@ -598,7 +611,7 @@ def make_copy(archive_pk: int, *, last_attempt: bool = True) -> str:
         try:
             final = fetched.final
             content_type = media_type(final)
-            text = text_extract(final) if content_type in HTML_TYPES else ""
+            text = _safe_extract(final) if content_type in HTML_TYPES else ""
             warc = write_warc(fetched)
             try:
                 name = uuid.uuid4().hex

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.core.management import call_command
 
 from monitoring import published_files
@@ -66,14 +67,13 @@ def _archive_retry() -> tuple[type[Exception], ...]:
     retry_backoff_max=3600,
     retry_jitter=True,
     max_retries=5,
-    soft_time_limit=240,
-    time_limit=300,
+    # The fetch's own deadline (ARCHIVE_TIMEOUT) bounds the body; a server that trickles its headers is stopped here.
+    soft_time_limit=settings.ARCHIVE_TIMEOUT + 30,
+    time_limit=settings.ARCHIVE_TIMEOUT + 60,
 )
 def archive_source(self, archive_pk: int) -> str:
     """Fetch one pending archived copy of a source URL (monitoring/archiving.py); retried on network trouble."""
     import time
-
-    from django.conf import settings
 
     from monitoring import archiving
 
@@ -96,7 +96,8 @@ def sweep_source_archives() -> list[int]:
     return archiving.stuck_copies()
 
 
-@shared_task(ignore_result=True)
+# 5,000 rows through the evidence form take a few minutes; a spreadsheet that takes a quarter of an hour is stopped.
+@shared_task(ignore_result=True, soft_time_limit=900, time_limit=960)
 def validate_import_job(job_pk: int) -> str:
     """The dry run of an uploaded spreadsheet of evidence (monitoring/imports/jobs.py)."""
     from monitoring.imports import jobs
@@ -104,7 +105,7 @@ def validate_import_job(job_pk: int) -> str:
     return jobs.validate_job(job_pk)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, soft_time_limit=900, time_limit=960)
 def run_import_job(job_pk: int) -> str:
     """The confirmed import of a checked spreadsheet of evidence (monitoring/imports/jobs.py)."""
     from monitoring.imports import jobs

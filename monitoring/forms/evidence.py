@@ -549,7 +549,11 @@ class EvidenceForm(forms.Form):
             self.add_error("transparency_request", _("Choose a request of the organisation this evidence is for."))
         if kind == EvidenceKind.TESTIMONY:
             visibility = data.get("visibility") or ""
-            kept = self.evidence is not None and self.evidence.visibility == visibility
+            kept = (
+                self.evidence is not None
+                and self.evidence.kind == EvidenceKind.TESTIMONY
+                and self.evidence.visibility == visibility
+            )
             if not visibility:
                 data["visibility"] = Visibility.CONFIDENTIAL
             elif visibility != Visibility.CONFIDENTIAL and not kept and "visibility" not in self.errors:

@@ -165,6 +165,11 @@ def _check_zip(handle: IO[bytes]) -> zipfile.ZipFile:
         raise FileRefused(
             _("This .xlsx file unpacks to far more data than a sheet of evidence holds, so it was not opened.")
         )
+    # A sheet's XML packs about 10:1; a member far past that (and big) is a bomb made of repeated text.
+    if any(m.file_size > 1_000_000 and m.file_size > 100 * max(m.compress_size, 1) for m in members):
+        raise FileRefused(
+            _("This .xlsx file unpacks to far more data than a sheet of evidence holds, so it was not opened.")
+        )
     names = [m.filename.lower() for m in members]
     if any("vbaproject" in n or (n.endswith(".bin") and "vba" in n) for n in names):
         raise FileRefused(_("Files with macros (.xlsm, .xlsb) are not accepted. Save the sheet as .xlsx or .csv."))

@@ -243,7 +243,9 @@ def update_evidence(
                     )
                 )
             before = _snapshot(locked)
-            kept_visibility = locked.visibility
+            # A testimony a moderator opened keeps its visibility through its organisation's edits; an item that
+            # becomes a testimony now starts from the rule, whatever it was before.
+            kept_visibility = locked.visibility if locked.kind == EvidenceKind.TESTIMONY else None
             m2m = _apply(locked, dict(fields))
             _apply_kind_rules(locked, kept_visibility)
             for name, values in m2m.items():

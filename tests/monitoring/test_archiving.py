@@ -122,6 +122,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"%PDF-" + b"0" * 1000)
             except OSError:
                 return
+        elif path == "/hex-charset":  # a codec that is not a text encoding: decoding it would raise (or inflate)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=hex")
+            self.send_header("Content-Length", str(len(HTML)))
+            self.end_headers()
+            self.wfile.write(HTML)
         elif path == "/unavailable":
             self._send(503, b"<p>Mantenimiento</p>")
         else:
@@ -214,6 +220,12 @@ def test_an_html_page_is_kept_as_a_warc_file_with_its_hash_and_a_text_extract_wi
     assert "El 50 % de las plazas fueron ocupadas por mujeres." in archive.text  # whitespace collapsed
     assert "secreto" not in archive.text and "color:red" not in archive.text and "activa JS" not in archive.text
     assert "Uno\nDos" in archive.text
+
+
+def test_a_page_declaring_a_charset_that_is_not_a_text_encoding_is_archived_and_read_as_utf8(cast, plan, server):
+    archive = copy_of(cast, plan, url(server, "/hex-charset"))
+    assert archive.status == ArchiveStatus.ARCHIVED and archive.sha256 == hashlib.sha256(HTML).hexdigest()
+    assert "Informe SEMAR 2021" in archive.text  # not pending for ever, not decoded by the hex codec
 
 
 def test_a_chunked_page_is_stored_as_one_body_that_warc_readers_parse(cast, plan, server):

@@ -317,6 +317,29 @@ def test_a_testimony_is_confidential_by_default_and_its_organisation_cannot_open
     assert service_made.visibility == Visibility.CONFIDENTIAL
 
 
+def test_an_item_turned_into_a_testimony_does_not_keep_a_public_visibility(member_client, cast, mx_plan):
+    """Only a testimony a moderator opened keeps its visibility: a public news draft re-kinded is not one."""
+    news = post_ok(member_client, draft(visibility="public"))
+    assert news.visibility == Visibility.PUBLIC
+    response = member_client.post(
+        f"/en/workspace/evidence/{news.uuid}/edit/",
+        {**draft(kind="testimony", visibility="public"), "version": news.version},
+    )
+    assert response.status_code == 200
+    assert "A testimony is confidential: only a moderator can" in response.content.decode()
+    with pytest.raises(EvidenceError):
+        update_evidence(
+            evidence=news,
+            actor=cast.member,
+            fields={"kind": "testimony", "visibility": "public"},
+            files=[],
+            expected_version=news.version,
+            submit=False,
+        )
+    news.refresh_from_db()
+    assert (news.kind, news.visibility) != ("testimony", "public")
+
+
 def test_a_testimony_a_moderator_opened_stays_open_when_its_organisation_edits_it(cast, mx_plan):
     item = EvidenceFactory(
         organisation=cast.intersecta, plan=mx_plan, kind="testimony", visibility="public", status="changes_requested"

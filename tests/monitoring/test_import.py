@@ -401,6 +401,12 @@ def test_an_xlsx_bomb_is_refused_before_it_is_opened(cast, mx_plan, settings):
     assert "unpacks to far more data" in result.errors[0]["message"]
     many = _zip({f"xl/m{i}.xml": b"x" for i in range(300)})
     assert "unpacks to far more data" in check(many, "many.xlsx", cast, mx_plan).errors[0]["message"]
+    # Under the total limit, but one member of repeated text packed a hundredfold and more (a small upload that
+    # would take hundreds of MB and minutes to parse, twice): refused too.
+    strings = b"<sst>" + b"<si><t>a</t></si>" * 300_000 + b"</sst>"
+    dense = _zip({"[Content_Types].xml": b"<Types/>", "xl/sharedStrings.xml": strings})
+    assert len(strings) < settings.IMPORT_MAX_UNCOMPRESSED_SIZE and len(dense) * 100 < len(strings)
+    assert "unpacks to far more data" in check(dense, "dense.xlsx", cast, mx_plan).errors[0]["message"]
 
 
 def test_macros_are_refused(member_client, cast, mx_plan):
