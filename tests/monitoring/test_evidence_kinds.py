@@ -382,7 +382,7 @@ def test_without_javascript_the_form_shows_every_kinds_fieldset_headed_by_its_ki
 # -- the evidence page --------------------------------------------------------------------------------------
 
 
-def testimony(cast, mx_plan, **extra):
+def a_testimony(cast, mx_plan, **extra):
     return EvidenceFactory(
         organisation=cast.intersecta,
         submitted_by=cast.member,
@@ -400,7 +400,7 @@ def testimony(cast, mx_plan, **extra):
 
 
 def test_the_page_shows_the_kinds_fields_and_private_ones_only_to_custody(client, cast, mx_plan):
-    item = testimony(cast, mx_plan)
+    item = a_testimony(cast, mx_plan)
     public_page = client.get(item.get_absolute_url()).content.decode()
     assert "Rosa" in public_page and "CONSENT-KEEPER" not in public_page and "Risk level" not in public_page
     for user in (cast.member, cast.moderator):
@@ -459,7 +459,7 @@ def test_the_public_fields_are_the_kind_fields_but_the_private_ones(cast, mx_pla
 
 
 def test_api_and_csv_carry_the_public_kind_fields_and_never_the_private_ones(client, cast, mx_plan):
-    item = testimony(cast, mx_plan, source_reliability="reliable", information_credibility="confirmed")
+    item = a_testimony(cast, mx_plan, source_reliability="reliable", information_credibility="confirmed")
     request = TransparencyRequestFactory(
         organisation=cast.intersecta, created_by=cast.member, institution=institution(), is_public=True
     )
@@ -564,7 +564,7 @@ def test_search_finds_an_item_by_its_kind_text(cast, mx_plan, field, text, query
 
 
 def test_search_never_finds_a_pseudonym(cast, mx_plan):
-    item = testimony(cast, mx_plan, title="A testimony")
+    item = a_testimony(cast, mx_plan, title="A testimony")
     search.refresh([item.pk])
     assert not search.matching(Evidence.objects.all(), "Rosa").exists()
 
@@ -598,7 +598,7 @@ def test_copy_writes_the_kind_fields_as_the_python_writer_does(cast, mx_plan):
     EvidenceFactory(
         **common, kind="own_research", fieldwork_start=dt.date(2023, 2, 1), fieldwork_end=dt.date(2023, 3, 1)
     )
-    testimony(cast, mx_plan)
+    a_testimony(cast, mx_plan)
     base = "https://observatorio.example/es"
 
     python = b"".join(evidence_csv(Evidence.objects.public(), base)).decode("utf-8-sig")
