@@ -35,6 +35,7 @@ SITE = page_cache.SITE
 EVIDENCE = "evidence"
 REPORTS = "reports"
 TRANSPARENCY = "transparency"
+SITE_PAGES = "site_pages"  # the privacy notice and the contact page (moderators edit them)
 
 
 def indicator_scope(plan_slug: str, code: str) -> str:
@@ -87,6 +88,13 @@ def register_pages() -> None:
     # (portal/services_people.py; a rename bumps ``site``, since every page that names the organisation changes).
     register("monitoring:organisation_public_list", EVIDENCE, REPORTS, ORGANISATIONS)
     register("monitoring:organisation_public", EVIDENCE, REPORTS, _organisation_page)
+    # Atom feeds (monitoring/feeds.py): an institution's feed follows every change of public evidence.
+    register("monitoring:feed_reports", REPORTS)
+    register("monitoring:feed_evidence", EVIDENCE)
+    register("monitoring:feed_indicator", _indicator_page)
+    register("monitoring:feed_institution", EVIDENCE)
+    register("monitoring:privacy", SITE_PAGES)
+    register("monitoring:contact", SITE_PAGES)
     page_cache.register_clock(REPORTS, next_embargo_end)
 
 
@@ -119,6 +127,10 @@ def reports_changed() -> None:
 
 def transparency_changed() -> None:
     page_cache.bump(TRANSPARENCY)
+
+
+def site_pages_changed() -> None:
+    page_cache.bump(SITE_PAGES)
 
 
 def everything_changed() -> None:

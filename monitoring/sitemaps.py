@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from monitoring.models import Evidence, Indicator, Institution, Plan, ReportVersion
+from monitoring.models import Evidence, Indicator, Institution, Plan, ReportVersion, SitePage
 
 
 class _Bilingual(Sitemap):
@@ -67,6 +67,18 @@ class EvidenceSitemap(_Bilingual):
         return item.updated_at
 
 
+class SitePageSitemap(_Bilingual):
+    """The privacy notice and the contact and corrections page, dated by their last edit."""
+
+    changefreq = "monthly"
+
+    def items(self) -> Any:
+        return SitePage.objects.order_by("slug").only("slug", "updated_at")
+
+    def lastmod(self, item: SitePage) -> Any:
+        return item.updated_at
+
+
 class OrganisationSitemap(_Bilingual):
     """Organisations with public work only (the pages of the others are 404s)."""
 
@@ -88,4 +100,5 @@ SITEMAPS = {
     "reports": ReportVersionSitemap,
     "evidence": EvidenceSitemap,
     "organisations": OrganisationSitemap,
+    "site_pages": SitePageSitemap,
 }

@@ -204,3 +204,25 @@ urlpatterns += [
         name="report_preview_link_revoke",
     ),
 ]
+
+from monitoring import feeds as atom  # noqa: E402
+from monitoring.views import feeds as previews  # noqa: E402
+
+# Atom feeds of public state and link-preview images (issue 19, part 6).
+urlpatterns += [
+    path("feeds/reports.atom", atom.ReportVersionsFeed(), name="feed_reports"),
+    path("feeds/evidence.atom", atom.EvidenceFeed(), name="feed_evidence"),
+    path("feeds/indicators/<slug:plan_slug>/<str:code>.atom", atom.IndicatorEvidenceFeed(), name="feed_indicator"),
+    path("feeds/institutions/<str:code>.atom", atom.InstitutionEvidenceFeed(), name="feed_institution"),
+    path("og/reports/<slug:slug>/v<int:number>.png", previews.og_version, name="og_version"),
+    path("og/indicators/<slug:plan_slug>/<str:code>.png", previews.og_indicator, name="og_indicator"),
+]
+
+from monitoring.views import pages  # noqa: E402
+
+# The site's own pages (privacy notice, contact and corrections) and their editor (moderators only).
+urlpatterns += [
+    path("privacy/", pages.privacy, name="privacy"),
+    path("contact/", pages.contact, name="contact"),
+    path("moderation/pages/<slug:slug>/", pages.edit, name="site_page_edit"),
+]

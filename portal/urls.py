@@ -5,9 +5,10 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from monitoring.sitemaps import SITEMAPS
+from monitoring.views import api_docs as monitoring_api_docs
 from monitoring.views import public as monitoring_public
 from portal import views as portal_views
 
@@ -19,13 +20,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("api/v1/", include("monitoring.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # The reference lives under /<lang>/api/docs/; this address, linked since the API began, leads there.
+    path("api/docs/", monitoring_api_docs.api_docs_permalink, name="api-docs"),
 ]
 
 urlpatterns += i18n_patterns(
     path("", monitoring_public.home, name="home"),
     path("", include("portal.site_urls")),
     path("", include("monitoring.urls")),
+    path("api/docs/", monitoring_api_docs.api_docs, name="api-docs-page"),
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
     prefix_default_language=True,

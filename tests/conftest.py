@@ -98,7 +98,11 @@ def empty_cache():
     cache.clear()
 
 
-REFERENCE_DATA = [("0003_regions", "add_regions"), ("0009_mexican_holidays", "add")]
+REFERENCE_DATA = [
+    ("0003_regions", "add_regions"),
+    ("0009_mexican_holidays", "add"),
+    ("0025_site_pages", "create_pages"),
+]
 
 
 def load_reference_data() -> None:

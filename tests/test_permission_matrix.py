@@ -99,7 +99,11 @@ MATRIX: dict[str, list[Case]] = {
         Case("/api/v1/.json", EVERYONE, "format suffix (a second pattern with the same name)"),
     ],
     "api-schema": [Case("/api/schema/", EVERYONE, "public")],
-    "api-docs": [Case("/api/docs/", EVERYONE, "public")],
+    "api-docs": [Case("/api/docs/", expect("302 /es/api/docs/"), "permalink: the reference in the reader's language")],
+    "api-docs-page": [
+        Case("/es/api/docs/", EVERYONE, "public: the API reference inside the site"),
+        Case("/en/api/docs/", EVERYONE, "public"),
+    ],
     "plan-list": [
         Case("/api/v1/plans/", EVERYONE, "public"),
         Case("/api/v1/plans.json", EVERYONE, "format suffix"),
@@ -238,6 +242,32 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "monitoring:evidence_import_confirm": [
         Case("/es/workspace/evidence/import/{import_job}/confirm/", POST_ONLY, "POST only"),
+    ],
+    "monitoring:feed_reports": [Case("/es/feeds/reports.atom", EVERYONE, "public versions only (v2 is embargoed)")],
+    "monitoring:feed_evidence": [Case("/es/feeds/evidence.atom", EVERYONE, "approved public evidence only")],
+    "monitoring:feed_indicator": [
+        Case("/es/feeds/indicators/{plan}/I13.atom", EVERYONE, "approved public evidence only"),
+        Case("/es/feeds/indicators/{plan}/NOPE.atom", NOBODY, "unknown indicator"),
+    ],
+    "monitoring:feed_institution": [
+        Case("/es/feeds/institutions/{institution}.atom", EVERYONE, "approved public evidence only"),
+        Case("/es/feeds/institutions/NOPE.atom", NOBODY, "unknown institution"),
+    ],
+    "monitoring:og_version": [
+        Case("/es/og/reports/{report_slug}/v1.png", EVERYONE, "published: its link-preview image"),
+        Case("/es/og/reports/{report_slug}/v2.png", NOBODY, "embargoed: no preview image, not even for its authors"),
+        Case("/es/og/reports/{draft_report_slug}/v1.png", NOBODY, "never published"),
+    ],
+    "monitoring:og_indicator": [
+        Case("/es/og/indicators/{plan}/I13.png", EVERYONE, "public: its link-preview image"),
+        Case("/es/og/indicators/{plan}/NOPE.png", NOBODY, "unknown indicator"),
+    ],
+    "monitoring:privacy": [Case("/es/privacy/", EVERYONE, "public")],
+    "monitoring:contact": [Case("/es/contact/", EVERYONE, "public")],
+    "monitoring:site_page_edit": [
+        Case("/es/moderation/pages/privacy/", MODERATORS, "moderators only"),
+        Case("/es/moderation/pages/contact/", MODERATORS, "moderators only"),
+        Case("/es/moderation/pages/no-such-page/", expect("404", anonymous=LOGIN), "unknown page"),
     ],
     "monitoring:evidence_export": [
         Case(

@@ -51,6 +51,8 @@ from monitoring.models.evidence import (
     transition_allowed,
 )
 from monitoring.models.imports import ImportedRow, ImportJob, ImportStatus
+from monitoring.models.pages import PageSlug as PageSlug
+from monitoring.models.pages import SitePage as SitePage
 from monitoring.models.published import PublishedFile
 from monitoring.models.reports import (
     RATING_STYLE,

@@ -27,7 +27,6 @@ def test_a_member_logs_evidence_with_a_pdf_saves_a_draft_and_submits_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Evidencia de mi organización")
 
     page.get_by_role("link", name="Registrar evidencia").first.click()
-    page.locator("summary", has_text="OE4").click()
     page.get_by_label(re.compile(r"^I07 — ")).check()
     page.get_by_label("Periodo al que se refiere").fill("2021")
     page.get_by_label("Tipo de evidencia").select_option("news_report")
@@ -46,6 +45,7 @@ def test_a_member_logs_evidence_with_a_pdf_saves_a_draft_and_submits_it(
     page.get_by_role("button", name="Enviar a revisión").click()
     expect(page.get_by_text("Enviada a revisión. Una moderadora la revisará.")).to_be_visible()
 
+    page.locator("summary.menu-button").click()  # on a phone the menu opens behind its button
     page.get_by_role("link", name="Mi evidencia").click()
     row = page.get_by_role("row", name=re.compile("Unas 22 mujeres"))
     expect(row).to_contain_text("Enviada a revisión")

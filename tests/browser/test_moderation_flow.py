@@ -55,6 +55,9 @@ def test_the_whole_moderation_round_trip(live_server, mx_plan, cast, browser: Br
 
     moderator.goto(f"{base}/en/moderation/")
     moderator.get_by_role("link", name="SEMAR only: 50% women among its deployed personnel").click()
+    # Approving confirms a reliability assessment (docs/RELIABILITY.md): the member gave none, the moderator sets it.
+    moderator.get_by_label("Reliability of the source").select_option("usually_reliable")
+    moderator.get_by_label("Credibility of the information").select_option("probably_true")
     moderator.get_by_role("button", name="Approve").click()
     expect(moderator.get_by_text("Decision recorded: Approved.")).to_be_visible()
 

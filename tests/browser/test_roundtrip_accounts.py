@@ -126,6 +126,9 @@ def expect_logged_in(page: Page) -> None:
 
 
 def log_out(page: Page, lang: str) -> None:
+    menu = page.locator("header summary.menu-button")
+    if menu.is_visible():  # on a phone the account menu is behind the menu button
+        menu.click()
     page.locator("header").get_by_role("button", name=TEXT[lang]["log_out"]).click()
     expect(page.locator("form[action$='/accounts/logout/']")).to_have_count(0)
 
@@ -282,6 +285,7 @@ def test_accepting_with_two_different_passwords_keeps_the_name_and_says_they_dif
 MODERATOR_PREFERENCES = {
     "notify_evidence_submitted": "daily",
     "notify_evidence_commented": "immediate",
+    "notify_evidence_archive_failed": "daily",
     "notify_mail_delivery_failed": "daily",
     "notify_organisation_invitation_to_confirm": "immediate",
 }

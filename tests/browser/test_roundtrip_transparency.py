@@ -171,7 +171,6 @@ def fill_filing_form(page: Page, words: dict[str, str], filed_on: str) -> None:
     for code, folio in FOLIOS.items():
         page.get_by_label(re.compile(rf"^{code} — ")).check()
         page.get_by_label(required_label(words["folio_at"].format(code=code))).fill(folio)
-    page.locator("summary", has_text="OE4").click()
     page.get_by_label(re.compile(r"^I07 — ")).check()
     page.get_by_label(required_label(words["public"])).check()
 

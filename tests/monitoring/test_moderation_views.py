@@ -206,9 +206,9 @@ def test_the_audit_log_filters_by_action_person_and_date(client, cast, mx_plan):
         f"/en/moderation/{evidence.uuid}/", {"decision": "reject", "reason": "Duplicate", "version": evidence.version}
     )
     html = client.get("/en/moderation/audit/?action=monitoring.evidence.rejected").content.decode()
-    assert "<td>Rejected<br>" in html and "Duplicate" in html
+    assert '<td data-label="Action">Rejected<br>' in html and "Duplicate" in html
     html = client.get(f"/en/moderation/audit/?actor={cast.member.email}").content.decode()
-    assert "<td>Rejected<br>" not in html
+    assert '<td data-label="Action">Rejected<br>' not in html
     html = client.get("/en/moderation/audit/?since=2999-01-01").content.decode()
     assert "No event matches." in html
     response = client.get("/en/moderation/audit/?since=garbage&object_type=<script>")

@@ -312,7 +312,9 @@ def test_robots_txt_keeps_crawlers_out_of_private_areas(client):
 def test_indicator_pages_have_link_preview_metadata(client, mx_plan):
     html = client.get("/en/plans/mx-pna-1325-2021/indicators/I13/").content.decode()
     assert '<meta property="og:title" content="I13 · Number of networks' in html
-    assert '<meta name="twitter:card" content="summary">' in html
+    # A generated preview card of the indicator (monitoring/og_images.py), large on link previews.
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+    assert '<meta property="og:image" content="http://testserver/en/og/indicators/mx-pna-1325-2021/I13.png">' in html
 
 
 def _bulk_public_evidence(cast, mx_plan, count: int) -> None:

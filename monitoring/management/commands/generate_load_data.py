@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
+import json
 import random
 import time
 import uuid
@@ -138,11 +139,13 @@ class Item(NamedTuple):
 
 def _columns(model: type[models.Model], skip: set[str]) -> list[tuple[str | None, str, Any]]:
     """(column, attname, default) of every concrete field: the default fills a field the generator does not set."""
-    return [
-        (f.column, f.attname, None if f.has_default() and callable(f.default) else f.get_default())
-        for f in model._meta.concrete_fields
-        if f.attname not in skip
-    ]
+    return [(f.column, f.attname, _default(f)) for f in model._meta.concrete_fields if f.attname not in skip]
+
+
+def _default(field: models.Field) -> Any:
+    if isinstance(field, models.JSONField):  # COPY takes JSON as text: the default ([] or {}) serialised
+        return json.dumps(field.get_default())
+    return None if field.has_default() and callable(field.default) else field.get_default()
 
 
 class Command(BaseCommand):
