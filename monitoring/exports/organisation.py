@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from monitoring.exports.bulk import _rows_to_csv
 from monitoring.models import (
     ALL_KIND_FIELDS,
+    COMMON_EVIDENCE_FIELDS,
     Evidence,
     EvidenceAttachment,
     Indicator,
@@ -87,18 +88,7 @@ _HEAD = [
     "indicators",
     "status",
     "visibility",
-    "kind",
-    "title",
-    "summary",
-    "source_url",
-    "source_date",
-    "period_start",
-    "period_end",
-    "reported_value",
-    "value_unit",
-    "states",
-    "institutions",
-    "language",
+    *COMMON_EVIDENCE_FIELDS,
 ]
 _RELIABILITY = ["source_reliability", "information_credibility", "reliability_confirmed_by", "reliability_confirmed_at"]
 _RECORD = ["submitted_by", "submitted_at", "created_at", "updated_at", "version"]

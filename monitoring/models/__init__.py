@@ -29,6 +29,7 @@ from monitoring.models.conversations import (
 from monitoring.models.evidence import (
     ALL_KIND_FIELDS,
     ALLOWED_TRANSITIONS,
+    COMMON_EVIDENCE_FIELDS,
     EDITABLE_STATUSES,
     KIND_FIELDS,
     PRIVATE_KIND_FIELDS,
@@ -83,6 +84,7 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "ALL_KIND_FIELDS",
     "ANSWERED_STATUSES",
+    "COMMON_EVIDENCE_FIELDS",
     "EDITABLE_STATUSES",
     "KIND_FIELDS",
     "MAX_COMMENT",

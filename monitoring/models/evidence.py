@@ -85,11 +85,8 @@ class EvidenceLanguage(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-# The only fields of evidence that ever leave the portal publicly (API, bulk CSV), in this order.
-PUBLIC_EVIDENCE_FIELDS = [
-    "uuid",
-    "plan",
-    "indicators",
+# What every item says, whatever its kind: the public CSV's and the organisation export's common columns, in order.
+COMMON_EVIDENCE_FIELDS = [
     "kind",
     "title",
     "summary",
@@ -102,6 +99,13 @@ PUBLIC_EVIDENCE_FIELDS = [
     "states",
     "institutions",
     "language",
+]
+# The only fields of evidence that ever leave the portal publicly (API, bulk CSV), in this order.
+PUBLIC_EVIDENCE_FIELDS = [
+    "uuid",
+    "plan",
+    "indicators",
+    *COMMON_EVIDENCE_FIELDS,
     "organisation",
     # The fields of one kind (KIND_FIELDS), empty for items of other kinds; never PRIVATE_KIND_FIELDS.
     "series_name",
