@@ -38,6 +38,7 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_DB = 14 - _INDEX  # 14, then 13, 12… for further workers
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
+KEY_PREFIX = f"obs1325-deploy-{_INDEX}"
 # test_worker_killed.py's own broker (its workers' queue; the cache stays REDIS_URL's): below the stacks' numbers
 # and under the same lock.
 KILL_BROKER_URL = f"redis://127.0.0.1:6379/{9 - _INDEX}"
@@ -156,6 +157,7 @@ def deploy_env(*, workdir: Path, https: int, moto: int, smtp: int, static_root: 
         "SITE_URL": origin,
         "DATABASE_URL": DB_URL,
         "REDIS_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": KEY_PREFIX,  # its page-cache channel apart from the other tests' (pub/sub ignores db numbers)
         "STORAGE_BACKEND": "s3",
         "S3_BUCKET": BUCKET,
         "S3_ENDPOINT_URL": f"http://127.0.0.1:{moto}",

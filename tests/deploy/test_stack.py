@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from tests.deploy import stack
-from tests.deploy.conftest import BUCKET, RATE_LIMIT, REPORT_SLUG
+from tests.deploy.conftest import BUCKET, KEY_PREFIX, RATE_LIMIT, REPORT_SLUG
 
 pytestmark = [pytest.mark.deploy, pytest.mark.postgres, pytest.mark.xdist_group("deploy")]
 
@@ -113,7 +113,7 @@ def test_a_client_cannot_escape_the_limit_with_its_own_forwarded_for(deployed):
 # ---------------------------------------------------------------------------------------- c. shared page cache
 
 
-PAGES = "obs1325:1:pc:page:*"
+PAGES = f"{KEY_PREFIX}:1:pc:page:*"
 
 
 def test_a_page_cached_by_one_process_is_served_by_the_other(deployed):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from unittest import mock
 
 import pytest
@@ -13,12 +14,17 @@ from tests.reporting import SLUG, assess, publish
 
 pytestmark = pytest.mark.django_db
 
-REDIS_DB = 10  # the tests' own database number on the machine's Redis (the deploy tests use 14 and down)
+# The tests' own database number on the machine's Redis, one per xdist worker (10, 11…; the deploy tests use 14 and
+# down), and their own key prefix: the page cache's bumps travel on a pub/sub channel named by the prefix, and pub/sub
+# ignores database numbers, so a deploy stack or another worker running at the same time must not be heard here.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+REDIS_DB = 10 + int(_WORKER.removeprefix("gw") or 0)
+PREFIX = f"obs1325-test-{_WORKER}"
 REDIS = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": f"redis://127.0.0.1:6379/{REDIS_DB}",
-        "KEY_PREFIX": "obs1325",
+        "KEY_PREFIX": PREFIX,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
@@ -45,11 +51,11 @@ def test_an_anonymous_page_is_kept_in_redis_with_its_prefix_and_expiry(world, ca
     assess(world, cast.reviewer, [world["public"]])
     publish(world, cast)
     first = client.get(f"/en/reports/{SLUG}/v1/")
-    pages = sorted(k.decode() for k in real_redis.keys("obs1325:1:pc:page:*"))
+    pages = sorted(k.decode() for k in real_redis.keys(f"{PREFIX}:1:pc:page:*"))
     # Both encodings stored once, each with the page's expiry; the generations they depend on never expire.
     assert first.status_code == 200 and [p.rsplit(":", 1)[1] for p in pages] == ["gz", "id"]
     assert all(3500 < real_redis.ttl(p) <= 3600 for p in pages)
-    generations = real_redis.keys("obs1325:1:pc:gen:*")
+    generations = real_redis.keys(f"{PREFIX}:1:pc:gen:*")
     assert {k.decode().rsplit(":", 1)[1] for k in generations} == {"site", "reports"}
     assert all(real_redis.ttl(g) == -1 for g in generations)
     second = client.get(f"/en/reports/{SLUG}/v1/")
@@ -62,7 +68,7 @@ def test_the_api_limit_is_counted_in_redis(client, real_redis):
     with mock.patch.object(ReadThrottle, "THROTTLE_RATES", {"anon": "3/minute"}):
         statuses = [client.get("/api/v1/plans/").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
-    assert real_redis.keys("obs1325:1:throttle_anon_*")
+    assert real_redis.keys(f"{PREFIX}:1:throttle_anon_*")
 
 
 @override_settings(CACHES=DOWN)
