@@ -75,25 +75,25 @@ def archive_source(self, archive_pk: int) -> str:
     """Fetch one pending archived copy of a source URL (monitoring/archiving.py); retried on network trouble."""
     import time
 
-    from monitoring import archiving
+    from monitoring.services import archives
 
     if self.request.is_eager:  # no worker (`make run`, the tests): the attempts one after the other, bounded in time
         give_up = time.monotonic() + settings.ARCHIVE_TIMEOUT
         for _attempt in range(self.max_retries):
             try:
-                return archiving.make_copy(archive_pk, last_attempt=time.monotonic() > give_up)
-            except archiving.RetryArchive:
+                return archives.make_copy(archive_pk, last_attempt=time.monotonic() > give_up)
+            except archives.RetryArchive:
                 continue
-        return archiving.make_copy(archive_pk, last_attempt=True)
-    return archiving.make_copy(archive_pk, last_attempt=self.request.retries >= self.max_retries)
+        return archives.make_copy(archive_pk, last_attempt=True)
+    return archives.make_copy(archive_pk, last_attempt=self.request.retries >= self.max_retries)
 
 
 @shared_task(ignore_result=True)
 def sweep_source_archives() -> list[int]:
     """Copies left pending (broker down at submission, a worker lost) are sent to the worker again."""
-    from monitoring import archiving
+    from monitoring.services import archives
 
-    return archiving.stuck_copies()
+    return archives.stuck_copies()
 
 
 # 5,000 rows through the evidence form take a few minutes; a spreadsheet that takes a quarter of an hour is stopped.

@@ -286,7 +286,7 @@ def _submit_locked(evidence: Evidence, actor: User, note: str = "") -> None:
     )
     ModerationEntry.objects.create(evidence=evidence, author=actor, kind=EntryKind.SUBMITTED, text=note.strip())
     previews.request_previews(evidence)  # the moderation page's inline previews, rendered in the worker on commit
-    from monitoring.archiving import archive_on_submission  # a copy of the source URL, fetched by the worker
+    from monitoring.services.archives import archive_on_submission  # a copy of the source URL, fetched by the worker
 
     archive_on_submission(evidence, actor)
     notifications.evidence_submitted(evidence, actor)

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from monitoring import archiving
 from monitoring.models import ArchiveStatus, SourceArchive
 from monitoring.permissions import get_evidence_for_user
+from monitoring.services import archives
 from portal import storage
 from portal.http import AuthenticatedHttpRequest, refusal
 from portal.permissions import is_moderator, organisations_of
@@ -83,6 +83,6 @@ def archive_request(request: AuthenticatedHttpRequest, uuid: str) -> HttpRespons
     if not (is_moderator(request.user) or organisations_of(request.user).filter(pk=evidence.organisation_id).exists()):
         raise Http404
     with refusal(request):
-        archiving.request_archive(evidence=evidence, actor=request.user)
+        archives.request_archive(evidence=evidence, actor=request.user)
         messages.success(request, _("A new copy of the source is being made. It appears below once it is ready."))
     return redirect(f"{evidence.get_absolute_url()}#archived-copies")
